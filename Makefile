@@ -1,0 +1,127 @@
+# fcrdns-milter — build, test and run.
+#   make            build lib/libfcrdns.a and milter/fcrdns-milter
+#   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
+#   make check      install test dependencies, build, run unit + integration tests, plain and sanitized
+#   make bench      benchmarks
+# Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
+
+CC       ?= cc
+BUILD    ?= build
+SAN      ?=
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+
+PKGS     := milter ldns
+CSTD     := -std=c11 -D_GNU_SOURCE
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
+OPT      ?= -O2 -g
+SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
+CFLAGS   ?=
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP
+LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) -pthread
+MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)
+MILTER_LIBS   := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
+CRIT_CFLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null)
+CRIT_LIBS     := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A      := $(BUILD)/libfcrdns.a
+MILTER_SRC := $(sort $(wildcard milter/*.c))
+MILTER_OBJ := $(MILTER_SRC:%.c=$(BUILD)/%.o)
+MILTER_BIN := $(BUILD)/fcrdns-milter
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(BUILD)/unit-tests
+
+.PHONY: all run check check-unit check-integration check-asan check-tsan check-clang bench deps deps-run \
+        install clean
+
+all: $(MILTER_BIN) milter/fcrdns-milter
+
+# The binary users run lives where the README says: milter/fcrdns-milter (a copy of the plain build).
+milter/fcrdns-milter: $(BUILD)/fcrdns-milter
+	@if [ "$(BUILD)" = build ] && [ -z "$(SAN)" ]; then cp $< $@; fi
+
+$(BUILD)/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/milter/%.o: milter/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Ilib -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CRIT_CFLAGS) -Ilib -Itests/unit -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MILTER_BIN): $(MILTER_OBJ) $(LIB_A)
+	$(CC) $(CFLAGS) -o $@ $(MILTER_OBJ) $(LIB_A) $(MILTER_LIBS) $(LDLIBS_LIB)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB_A)
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJ) $(LIB_A) $(CRIT_LIBS) $(LDLIBS_LIB)
+
+# ---- dependencies (Debian 12) ----
+BUILD_DEBS := build-essential pkg-config libmilter-dev libldns-dev
+TEST_DEBS  := libcriterion-dev nsd unbound ldnsutils dnsutils miltertest swaks postfix clang iproute2 util-linux
+
+deps:
+	@sh tests/deps.sh $(BUILD_DEBS) $(TEST_DEBS)
+
+deps-run:
+	@sh tests/deps.sh $(BUILD_DEBS)
+
+# ---- running ----
+RUN_DIR  := $(CURDIR)/run
+run: deps-run
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(RUN_DIR)
+	@echo "fcrdns-milter: listening on unix:$(RUN_DIR)/fcrdns-milter.sock"
+	@echo "Postfix:  smtpd_milters = unix:$(RUN_DIR)/fcrdns-milter.sock"
+	./milter/fcrdns-milter -f -c conf/fcrdns-milter.conf -o Socket=unix:$(RUN_DIR)/fcrdns-milter.sock
+
+# ---- tests ----
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory check-clang
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-tsan
+	@echo "make check: all test suites passed"
+
+check-unit: $(UNIT_BIN)
+	$(UNIT_BIN) --jobs 2
+
+check-integration: $(MILTER_BIN)
+	sh tests/integration/run.sh $(MILTER_BIN)
+
+# clang, warnings as errors: compile everything, run nothing extra.
+check-clang:
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter
+
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=address,undefined OPT="-O1 -g" \
+		build/asan/unit-tests build/asan/fcrdns-milter
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests --jobs 2
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/integration/run.sh build/asan/fcrdns-milter
+
+# TSan for the concurrent parts: the cache and the resolver under many threads.
+check-tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan SAN=thread OPT="-O1 -g" CC=clang build/tsan/unit-tests
+	TSAN_OPTIONS=halt_on_error=1 build/tsan/unit-tests --jobs 1 --filter 'concurrency/*'
+
+bench: $(MILTER_BIN)
+	sh tests/bench/run.sh $(MILTER_BIN)
+
+install: all
+	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(PREFIX)/sbin/fcrdns-milter
+
+clean:
+	rm -rf build run milter/fcrdns-milter
+
+-include $(LIB_OBJ:.o=.d) $(MILTER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

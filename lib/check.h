@@ -1,0 +1,89 @@
+/* The FCrDNS check (RFC 8601 "iprev", §2.7.3/§3): PTR names of the client address, then the
+ * addresses of each name in the client's family, all forward queries of a check in flight at once.
+ * A result is a plain record that its holder owns; the cache hands out copies of it. */
+#ifndef FCR_CHECK_H
+#define FCR_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "dns.h"
+#include "generic.h"
+#include "lookup.h"
+
+enum fcr_result {
+	FCR_PASS = 0,
+	FCR_FAIL,
+	FCR_PERMERROR,
+	FCR_TEMPERROR,
+};
+#define FCR_NRESULTS 4
+
+/* "pass", "fail", "permerror", "temperror". */
+const char *fcr_result_name(enum fcr_result r);
+
+/* How long a result may be cached, by RFC 2308 / RFC 9520 class. */
+enum fcr_ttl_kind {
+	FCR_TTL_POSITIVE = 0,  /* data all along the path */
+	FCR_TTL_NEGATIVE,      /* some step was NXDOMAIN/NODATA with an SOA */
+	FCR_TTL_ERROR,         /* temporary failure */
+	FCR_TTL_NONE,          /* not cacheable (negative without SOA) */
+};
+
+/* One PTR name and what its forward lookup gave. */
+struct fcr_name {
+	char *name;                /* lower-case, trailing dot (as in DNS) */
+	bool valid;                /* a syntactically valid host name; invalid names are not looked up */
+	enum fcr_dns_status status;
+	char *canonical;           /* end of the forward CNAME chain, or NULL */
+	fcr_addr *addrs;
+	size_t naddrs;
+	uint32_t ttl;
+	bool confirms;             /* its addresses include the client address */
+	bool generic;
+};
+
+struct fcr_check_result {
+	fcr_addr addr;
+	enum fcr_result result;
+	char reverse_name[FCR_REVNAME_LEN];
+	enum fcr_dns_status ptr_status;
+	uint32_t ptr_ttl;
+	char *ptr_canonical;       /* RFC 2317: where the PTR CNAME chain ended, or NULL */
+	size_t ptr_total;          /* PTR names in the answer, before MaxPTRNames */
+	struct fcr_name *names;    /* at most MaxPTRNames */
+	size_t nnames;
+	int confirmed;             /* index of the first confirming name, -1 when none */
+	bool generic;              /* the confirmed name (or, without one, the first valid name) is generic */
+	char reason[128];          /* short printable explanation for the comment and the trace */
+	enum fcr_ttl_kind ttl_kind;
+	uint32_t ttl;              /* raw lifetime before the cache's clamps (not for ERROR/NONE) */
+	unsigned queries;          /* DNS questions sent */
+	int64_t elapsed_ms;        /* wall time of the check (0 for a cached copy's own retrieval) */
+};
+
+struct fcr_check_params {
+	unsigned max_ptr_names;        /* MaxPTRNames, >= 1 */
+	unsigned timeout_ms;           /* CheckTimeout: hard budget for the whole check */
+	const fcr_generic *generic;    /* may be NULL: nothing is generic */
+};
+
+/* Runs the check of address a through t. Always fills out (the caller zeroes it first), even on
+ * local failure (then temperror). Returns 0, or -1 when memory ran out (out is still a valid
+ * temperror result). Thread-safe if t is. */
+int fcr_check_run(fcr_transport *t, const struct fcr_check_params *p, const fcr_addr *a,
+                  struct fcr_check_result *out);
+
+/* The confirmed name without trailing dot into buf, or "" when none. Returns buf. */
+char *fcr_check_confirmed(const struct fcr_check_result *r, char *buf, size_t len);
+
+/* Deep copy into dst (whose old contents are not freed). Returns 0, or -1 when out of memory
+ * (dst is then zeroed). */
+int fcr_check_result_copy(struct fcr_check_result *dst, const struct fcr_check_result *src);
+
+/* Frees what r points to and zeroes it. */
+void fcr_check_result_clear(struct fcr_check_result *r);
+
+#endif

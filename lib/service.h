@@ -1,0 +1,37 @@
+/* A ready-to-use checker: configuration snapshot, resolver transport, generic-name rules and the
+ * shared cache, wired together. The milter keeps one per configuration; -t and benchmarks use it too.
+ * fcr_service_check may be called from any number of threads at once. */
+#ifndef FCR_SERVICE_H
+#define FCR_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cache.h"
+#include "check.h"
+#include "config.h"
+#include "dns.h"
+
+typedef struct fcr_service fcr_service;
+
+/* Builds a service for conf (borrowed: it must outlive the service). Nameservers come from conf or,
+ * when it names none, from /etc/resolv.conf. A NULL transport means the real resolver; tests pass a
+ * fake (the service then owns it). NULL with a reason in err on failure. */
+fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *transport, char *err,
+                             size_t errlen);
+
+/* Checks address a through the cache. out (zeroed by the caller) receives a copy the caller owns;
+ * *cached (may be NULL) says whether no lookup ran for this call. Returns 0, or -1 when memory
+ * ran out (out is a temperror then). */
+int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached);
+
+/* True when ExemptHosts covers a. */
+bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a);
+
+/* The cache, for its statistics; NULL never. */
+fcr_cache *fcr_service_cache(fcr_service *s);
+
+/* fcr_service_free(NULL) is a no-op. No thread may be using it. */
+void fcr_service_free(fcr_service *s);
+
+#endif

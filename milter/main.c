@@ -1,0 +1,120 @@
+/* fcrdns-milter: command line, configuration, and the choice between -n, -t and running the milter. */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "tcmd.h"
+#include "version.h"
+
+#define MAX_OVERRIDES 256
+
+struct options {
+	const char *config;
+	const char *overrides[MAX_OVERRIDES];
+	size_t noverrides;
+	const char *socket;
+	bool foreground, verbose, check_only, trace, json;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: fcrdns-milter [-c FILE] [-o KEY=VALUE]... [-f] [-p SOCKET] [-v]   run the milter\n"
+	        "       fcrdns-milter [-c FILE] [-o KEY=VALUE]... -n                      check the configuration\n"
+	        "       fcrdns-milter [-c FILE] [-o KEY=VALUE]... -t ADDRESS... [-j]      check addresses, print the trace\n"
+	        "       fcrdns-milter -V | -h\n"
+	        "\n"
+	        "  -c FILE        configuration file (default " FCR_DEFAULT_CONFIG ")\n"
+	        "  -o KEY=VALUE   override one configuration keyword (repeatable)\n"
+	        "  -f             stay in the foreground, log to stderr\n"
+	        "  -p SOCKET      milter socket (same as -o Socket=SOCKET)\n"
+	        "  -v             log every connection in detail\n"
+	        "  -n             check the configuration and exit (0 good, 78 bad)\n"
+	        "  -t ADDRESS...  check addresses now and print every step; '-' reads one a line from\n"
+	        "                 standard input; exit 0 pass, 1 fail, 2 permerror, 3 temperror\n"
+	        "  -j             with -t: JSON output\n"
+	        "  -V             print the version\n"
+	        "  -h             this help\n");
+}
+
+/* Returns 0 to go on, or an exit status. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":c:o:fp:vntjVh")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'o':
+			if (o->noverrides == MAX_OVERRIDES) {
+				fprintf(stderr, "fcrdns-milter: too many -o options\n");
+				return EX_USAGE;
+			}
+			o->overrides[o->noverrides++] = optarg;
+			break;
+		case 'f': o->foreground = true; break;
+		case 'p': o->socket = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'n': o->check_only = true; break;
+		case 't': o->trace = true; break;
+		case 'j': o->json = true; break;
+		case 'V': printf("fcrdns-milter %s\n", FCR_VERSION); return -EX_OK;
+		case 'h': usage(stdout); return -EX_OK;
+		case ':':
+			fprintf(stderr, "fcrdns-milter: option -%c needs a value\n", optopt);
+			return EX_USAGE;
+		default:
+			fprintf(stderr, "fcrdns-milter: unknown option -%c\n", optopt);
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (o->check_only + o->trace > 1 || (o->json && !o->trace) || (!o->trace && optind < argc) ||
+	    (o->trace && optind == argc)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static struct fcr_config *load(struct options *o)
+{
+	char err[1024], sockopt[4096];
+	if (o->socket) {
+		snprintf(sockopt, sizeof(sockopt), "Socket=%s", o->socket);
+		if (o->noverrides < MAX_OVERRIDES)
+			o->overrides[o->noverrides++] = sockopt;
+	}
+	struct fcr_config *c = fcr_config_load(o->config, o->overrides, o->noverrides, err, sizeof(err));
+	if (!c)
+		fprintf(stderr, "%s\n", err);
+	return c;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	int rc = parse_options(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? -rc : rc;
+
+	struct fcr_config *conf = load(&o);
+	if (!conf)
+		return EX_CONFIG;
+	if (o.check_only) {
+		printf("%s: configuration OK\n", conf->path ? conf->path : "built-in defaults");
+		rc = EX_OK;
+	} else if (o.trace) {
+		rc = fcr_tcmd_run(conf, (const char *const *)argv + optind, (size_t)(argc - optind), o.json);
+	} else {
+		fprintf(stderr, "fcrdns-milter: the milter daemon is not part of this build yet; "
+		                "use -t to check addresses or -n to check the configuration\n");
+		rc = EX_UNAVAILABLE;
+	}
+	fcr_config_free(conf);
+	return rc;
+}
