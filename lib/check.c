@@ -77,6 +77,7 @@ static void take_forward(struct fcr_check_result *r, struct fcr_name *nm, struct
 {
 	nm->status = fl->status;
 	nm->ttl = fl->ttl;
+	memcpy(nm->detail, fl->detail, sizeof(nm->detail));
 	nm->canonical = fl->canonical;
 	fl->canonical = NULL;
 	nm->addrs = fl->addrs;
@@ -219,6 +220,7 @@ static int run_ptr(fcr_transport *t, const struct fcr_check_params *p, struct fc
 	r->queries += ptr.queries;
 	r->ptr_status = ptr.status;
 	r->ptr_ttl = ptr.ttl;
+	memcpy(r->detail, ptr.detail, sizeof(r->detail));
 	r->ptr_canonical = ptr.canonical;
 	ptr.canonical = NULL;
 	if (ptr.status != FCR_DNS_OK) {

@@ -42,6 +42,7 @@ struct fcr_name {
 	size_t naddrs;
 	uint32_t ttl;
 	bool confirms;             /* its addresses include the client address */
+	char detail[96];           /* what went wrong with a failed lookup (transport's words) */
 	bool generic;
 };
 
@@ -58,6 +59,7 @@ struct fcr_check_result {
 	int confirmed;             /* index of the first confirming name, -1 when none */
 	bool generic;              /* the confirmed name (or, without one, the first valid name) is generic */
 	char reason[128];          /* short printable explanation for the comment and the trace */
+	char detail[96];           /* the PTR lookup's failure detail, for the trace */
 	enum fcr_ttl_kind ttl_kind;
 	uint32_t ttl;              /* raw lifetime before the cache's clamps (not for ERROR/NONE) */
 	unsigned queries;          /* DNS questions sent */

@@ -65,6 +65,8 @@ static void text_name(FILE *out, const struct fcr_check_result *r, const struct 
 		text_addrs(out, nm);
 	else
 		fprintf(out, "%s", fcr_dns_status_name(nm->status));
+	if (fcr_dns_status_temporary(nm->status) && nm->detail[0])
+		fprintf(out, " (%s)", printable(nm->detail, c, sizeof(c)));
 	if (nm->status == FCR_DNS_OK || nm->ttl)
 		fprintf(out, " (ttl %u)", nm->ttl);
 	fprintf(out, "%s%s\n", nm->confirms ? "  confirms" : "", nm->generic ? "  generic" : "");
@@ -73,10 +75,12 @@ static void text_name(FILE *out, const struct fcr_check_result *r, const struct 
 static void text_ptr(FILE *out, const struct fcr_check_result *r)
 {
 	char c[NAMEBUF];
-	fprintf(out, "  reverse name: %s\n", r->reverse_name);
+	fprintf(out, "reverse name:   %s\n", r->reverse_name);
 	if (r->ptr_canonical)
-		fprintf(out, "    CNAME -> %s\n", fcr_format_name(r->ptr_canonical, c, sizeof(c)));
-	fprintf(out, "  PTR:          %s", fcr_dns_status_name(r->ptr_status));
+		fprintf(out, "  CNAME -> %s\n", fcr_format_name(r->ptr_canonical, c, sizeof(c)));
+	fprintf(out, "PTR:            %s", fcr_dns_status_name(r->ptr_status));
+	if (r->detail[0] && r->ptr_status != FCR_DNS_OK)
+		fprintf(out, " (%s)", printable(r->detail, c, sizeof(c)));
 	if (r->ptr_status == FCR_DNS_OK)
 		fprintf(out, ", %zu name%s (ttl %u)", r->ptr_total, r->ptr_total == 1 ? "" : "s",
 		        r->ptr_ttl);
@@ -85,6 +89,16 @@ static void text_ptr(FILE *out, const struct fcr_check_result *r)
 	fputc('\n', out);
 	for (size_t i = 0; i < r->nnames; i++)
 		text_name(out, r, &r->names[i]);
+}
+
+static void text_resolvers(FILE *out, const struct fcr_config *c)
+{
+	char ns[64];
+	fprintf(out, "resolvers:      ");
+	for (size_t i = 0; i < c->nns; i++)
+		fprintf(out, "%s%s", i ? ", " : "", fcr_ns_format(&c->ns[i], ns, sizeof(ns)));
+	fprintf(out, "%s (timeout %u ms, %u retr%s)\n", c->nns ? "" : "from /etc/resolv.conf",
+	        c->dns_timeout_ms, c->dns_retries, c->dns_retries == 1 ? "y" : "ies");
 }
 
 void fcr_trace_text(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr_check_result *r)
@@ -96,6 +110,7 @@ void fcr_trace_text(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 	make_headers(ctx, r, &h);
 	fcr_addr_format(&r->addr, ip, sizeof(ip));
 	fprintf(out, "address:        %s\n", ip);
+	text_resolvers(out, c);
 	if (ctx->exempt)
 		fprintf(out, "exempt:         yes: in ExemptHosts, the milter would not check it\n");
 	text_ptr(out, r);

@@ -1,0 +1,163 @@
+/* DNS messages for the real transport: building queries, deciding whether a received message
+ * answers our question (ldns parses, but checks neither ID nor question), reading replies. */
+#include "resolver_internal.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fcr_wire_query(const char *name, uint16_t type, ldns_rdf **qname, uint8_t **wire, size_t *len,
+                   bool *oom)
+{
+	ldns_rdf *dname = NULL, *copy = NULL;
+	ldns_pkt *pkt = NULL;
+
+	*qname = NULL;
+	*wire = NULL;
+	*oom = false;
+	/* ldns_dname_new_frm_str cannot tell bad syntax from no memory: both come out as -1 */
+	if (!name || ldns_str2rdf_dname(&dname, name) != LDNS_STATUS_OK)
+		return -1;
+	*oom = true;
+	copy = ldns_rdf_clone(dname);
+	if (!copy)
+		goto fail;
+	pkt = ldns_pkt_query_new(copy, (ldns_rr_type)type, LDNS_RR_CLASS_IN, LDNS_RD);
+	if (!pkt) {
+		ldns_rdf_deep_free(copy);
+		goto fail;
+	}
+	ldns_pkt_set_id(pkt, 0);
+	ldns_pkt_set_edns_udp_size(pkt, FCR_RESOLVER_EDNS_SIZE);
+	if (ldns_pkt2wire(wire, pkt, len) != LDNS_STATUS_OK || *len < LDNS_HEADER_SIZE)
+		goto fail;
+	ldns_pkt_free(pkt);
+	*qname = dname;
+	*oom = false;
+	return 0;
+fail:
+	free(*wire);
+	*wire = NULL;
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(dname);
+	return -1;
+}
+
+void fcr_wire_set_id(uint8_t *wire, uint16_t id)
+{
+	wire[0] = (uint8_t)(id >> 8);
+	wire[1] = (uint8_t)(id & 0xff);
+}
+
+static bool question_matches(const ldns_pkt *pkt, const ldns_rdf *qname, uint16_t type)
+{
+	const ldns_rr_list *qs = ldns_pkt_question(pkt);
+
+	if (ldns_pkt_qdcount(pkt) != 1 || !qs || ldns_rr_list_rr_count(qs) != 1)
+		return false;
+	const ldns_rr *q = ldns_rr_list_rr(qs, 0);
+	const ldns_rdf *owner = ldns_rr_owner(q);
+	return owner && ldns_rdf_get_type(owner) == LDNS_RDF_TYPE_DNAME &&
+	       ldns_dname_compare(owner, qname) == 0 && ldns_rr_get_type(q) == type &&
+	       ldns_rr_get_class(q) == LDNS_RR_CLASS_IN;
+}
+
+enum fcr_match fcr_wire_match(const uint8_t *buf, size_t len, uint16_t id, const ldns_rdf *qname,
+                              uint16_t type, ldns_pkt **pkt)
+{
+	ldns_pkt *p = NULL;
+
+	*pkt = NULL;
+	/* Messages for other IDs are dropped unparsed: spoofing attempts cost no parsing. */
+	if (len < 2 || buf[0] != (uint8_t)(id >> 8) || buf[1] != (uint8_t)(id & 0xff))
+		return FCR_MATCH_IGNORE;
+	if (ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK || !p)
+		return FCR_MATCH_BAD;
+	if (!ldns_pkt_qr(p) || ldns_pkt_get_opcode(p) != LDNS_PACKET_QUERY ||
+	    !question_matches(p, qname, type)) {
+		ldns_pkt_free(p);
+		return FCR_MATCH_IGNORE;
+	}
+	*pkt = p;
+	return FCR_MATCH_OK;
+}
+
+/* Text of a domain-name rdf: absolute, with \DDD escapes for odd bytes (ldns_rdf2str). */
+static char *dname_text(const ldns_rdf *rdf)
+{
+	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
+		return NULL;
+	return ldns_rdf2str(rdf);
+}
+
+/* Returns 0 when the record was added or left out, -1 when memory ran out. */
+static int add_answer(const ldns_rr *rr, struct fcr_reply *out)
+{
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	const ldns_rdf *rd = ldns_rr_rd_count(rr) >= 1 ? ldns_rr_rdf(rr, 0) : NULL;
+	char *owner = NULL, *target = NULL;
+	fcr_addr addr, *ap = NULL;
+	int rc = 0;
+
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || !rd)
+		return 0;
+	memset(&addr, 0, sizeof(addr));
+	if ((type == FCR_T_A && ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_A && ldns_rdf_size(rd) == 4) ||
+	    (type == FCR_T_AAAA && ldns_rdf_get_type(rd) == LDNS_RDF_TYPE_AAAA &&
+	     ldns_rdf_size(rd) == 16)) {
+		addr.family = type == FCR_T_A ? AF_INET : AF_INET6;
+		memcpy(addr.bytes, ldns_rdf_data(rd), ldns_rdf_size(rd));
+		ap = &addr;
+	} else if (type == FCR_T_CNAME || type == FCR_T_PTR) {
+		if (ldns_rdf_get_type(rd) != LDNS_RDF_TYPE_DNAME)
+			return 0;
+		if (!(target = dname_text(rd)))
+			return -1;
+	} else {
+		return 0;
+	}
+	owner = dname_text(ldns_rr_owner(rr));
+	if (!owner || fcr_reply_add(out, owner, type, ldns_rr_ttl(rr), target, ap) != 0)
+		rc = -1;
+	free(owner);
+	free(target);
+	return rc;
+}
+
+static void read_soa(const ldns_pkt *pkt, struct fcr_reply *out)
+{
+	const ldns_rr_list *auth = ldns_pkt_authority(pkt);
+
+	for (size_t i = 0; auth && i < ldns_rr_list_rr_count(auth); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || ldns_rr_rd_count(rr) < 7)
+			continue;
+		const ldns_rdf *min = ldns_rr_rdf(rr, 6);
+		if (!min || ldns_rdf_size(min) != 4)
+			continue;
+		out->has_soa = true;
+		out->soa_ttl = ldns_rr_ttl(rr);
+		out->soa_minimum = ldns_rdf2native_int32(min);
+		return;
+	}
+}
+
+int fcr_wire_fill(const ldns_pkt *pkt, struct fcr_reply *out)
+{
+	const ldns_rr_list *ans = ldns_pkt_answer(pkt);
+
+	out->xfer = FCR_XFER_OK;
+	out->rcode = (uint8_t)ldns_pkt_get_rcode(pkt);
+	out->detail[0] = '\0';
+	for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans); i++) {
+		if (out->nrr >= FCR_RESOLVER_MAX_RR)
+			break;
+		if (add_answer(ldns_rr_list_rr(ans, i), out) != 0) {
+			fcr_reply_clear(out);
+			return -1;
+		}
+	}
+	read_soa(pkt, out);
+	return 0;
+}

@@ -1,0 +1,64 @@
+# Helpers shared by run.sh and config.sh (sourced, POSIX sh): counters, one report line per case,
+# running the program under test with a time limit, and spotting crashes and sanitizer reports.
+# Needs BIN (absolute path of fcrdns-milter) and W (a scratch directory) set by the caller.
+
+PASSED=0
+FAILED=0
+# seconds one program run may take before it counts as hung (ASan builds are slower)
+PROG_LIMIT=${PROG_LIMIT:-20}
+
+# A sanitizer's own exit status must not look like "fail" (1): make it 99 unless the caller chose.
+ASAN_OPTIONS="exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+UBSAN_OPTIONS="exitcode=99:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+pass_case() {
+	PASSED=$((PASSED + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+fail_case() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL %s\n' "$1"
+}
+
+# show FILE [LINES]: a file's head, indented, non-printable bytes made visible.
+show() {
+	[ -s "$1" ] || return 0
+	cat -v "$1" | head -n "${2:-40}" | sed -e 's/^/    | /'
+}
+
+# runprog OUT ERR IN ARGS...: runs $BIN ARGS with stdin IN; sets RC and MS (wall milliseconds).
+runprog() {
+	_out=$1 _err=$2 _in=$3
+	shift 3
+	_t0=$(date +%s%N)
+	timeout -k 2 "$PROG_LIMIT" "$BIN" "$@" <"$_in" >"$_out" 2>"$_err"
+	RC=$?
+	_t1=$(date +%s%N)
+	MS=$(( (_t1 - _t0) / 1000000 ))
+}
+
+# crash_reason ERR: prints why the last run counts as a crash (nothing when it does not).
+crash_reason() {
+	if [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
+		echo "hung (killed after ${PROG_LIMIT} s)"
+	elif [ "$RC" -ge 128 ]; then
+		echo "crashed (exit $RC = signal $((RC - 128)))"
+	elif [ "$RC" -eq 99 ]; then
+		echo "sanitizer error (exit 99)"
+	elif [ "$RC" -ge 125 ]; then
+		echo "could not run $BIN (exit $RC)"
+	elif grep -q -e 'Sanitizer' -e 'runtime error:' "$1" 2>/dev/null; then
+		echo "sanitizer report on stderr"
+	fi
+}
+
+# has_raw_bytes FILE: true when FILE holds a byte outside printable ASCII, tab and newline.
+has_raw_bytes() {
+	[ "$(LC_ALL=C tr -d '\t\n -~' <"$1" | wc -c)" -ne 0 ]
+}
+
+summary() {
+	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+}
