@@ -104,7 +104,7 @@ int fcr_cfg_p_nameservers(const struct fcr_cfg_key *k, struct fcr_config *c, con
                           struct fcr_cfg_msg *m);
 int fcr_cfg_p_cidrs(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                     struct fcr_cfg_msg *m);
-int fcr_cfg_p_readable(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
+int fcr_cfg_p_patterns(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                        struct fcr_cfg_msg *m);
 
 /* True when s is a valid authserv-id token (default from the host name uses it too). */

@@ -1,6 +1,7 @@
 /* Values with a grammar of their own: milter sockets, user names, authserv-id tokens, header
  * field names, SMTP replies and files that must be readable now rather than at the first mail. */
 #include "config_internal.h"
+#include "generic.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -201,11 +202,12 @@ int fcr_cfg_p_header(const struct fcr_cfg_key *k, struct fcr_config *c, const ch
 	return fcr_cfg_set_str(field, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
 }
 
-int fcr_cfg_p_readable(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
+/* GenericPatterns: readable and compiled now, so that -n and a reload catch a bad expression. */
+int fcr_cfg_p_patterns(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                        struct fcr_cfg_msg *m)
 {
 	char **field = (char **)(void *)((char *)c + k->off);
-	char q[QBUF];
+	char q[QBUF], err[512], qerr[4 * sizeof(err)];
 	struct stat st;
 	int fd;
 
@@ -219,5 +221,9 @@ int fcr_cfg_p_readable(const struct fcr_cfg_key *k, struct fcr_config *c, const 
 	if (isdir)
 		return fcr_cfg_fail(m, k, "%s: %s", fcr_cfg_escape(v, FCR_CFG_QUOTE_MAX, q, sizeof(q)),
 		                    strerror(EISDIR));
+	fcr_generic *g = fcr_generic_new(v, err, sizeof(err));
+	if (!g)
+		return fcr_cfg_fail(m, k, "%s", fcr_cfg_escape(err, sizeof(err), qerr, sizeof(qerr)));
+	fcr_generic_free(g);
 	return fcr_cfg_set_str(field, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
 }

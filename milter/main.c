@@ -18,6 +18,7 @@ struct options {
 	size_t noverrides;
 	const char *socket;
 	bool foreground, verbose, check_only, trace, json;
+	bool done;                 /* -V or -h: answered, exit 0 */
 };
 
 static void usage(FILE *out)
@@ -41,7 +42,7 @@ static void usage(FILE *out)
 	        "  -h             this help\n");
 }
 
-/* Returns 0 to go on, or an exit status. */
+/* Returns 0 to go on (unless o->done), or an exit status. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	int ch;
@@ -62,8 +63,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'n': o->check_only = true; break;
 		case 't': o->trace = true; break;
 		case 'j': o->json = true; break;
-		case 'V': printf("fcrdns-milter %s\n", FCR_VERSION); return -EX_OK;
-		case 'h': usage(stdout); return -EX_OK;
+		case 'V':
+			printf("fcrdns-milter %s\n", FCR_VERSION);
+			o->done = true;
+			return 0;
+		case 'h':
+			usage(stdout);
+			o->done = true;
+			return 0;
 		case ':':
 			fprintf(stderr, "fcrdns-milter: option -%c needs a value\n", optopt);
 			return EX_USAGE;
@@ -99,8 +106,8 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	int rc = parse_options(argc, argv, &o);
-	if (rc)
-		return rc < 0 ? -rc : rc;
+	if (rc || o.done)
+		return rc;
 
 	struct fcr_config *conf = load(&o);
 	if (!conf)

@@ -179,8 +179,9 @@ int fcr_tcmd_run(const struct fcr_config *conf, const char *const *args, size_t 
 	char err[512];
 	fcr_service *svc = fcr_service_new(conf, NULL, err, sizeof(err));
 	if (!svc) {
+		/* What can fail here is the resolver set-up (no nameserver anywhere): configuration. */
 		fprintf(stderr, "fcrdns-milter: %s\n", err);
-		return EX_UNAVAILABLE;
+		return EX_CONFIG;
 	}
 	int rc;
 	if (nargs == 1 && strcmp(args[0], "-") != 0) {

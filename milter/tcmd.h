@@ -10,7 +10,7 @@
 /* Checks the addresses (or, for "-", the lines of standard input) through one shared service:
  * a single address gets the full trace, several get one summary line each, in input order.
  * Returns the exit status: 0 when all pass, else the highest of 1 fail, 2 permerror, 3 temperror;
- * 64 for a lone argument that is not an address, 69/71 when the resolver cannot be set up. */
+ * 64 for a lone argument that is not an address, 78 when the resolver cannot be set up. */
 int fcr_tcmd_run(const struct fcr_config *conf, const char *const *args, size_t nargs, bool json);
 
 #endif

@@ -36,6 +36,7 @@ runprog() {
 	timeout -k 2 "$PROG_LIMIT" "$BIN" "$@" <"$_in" >"$_out" 2>"$_err"
 	RC=$?
 	_t1=$(date +%s%N)
+	# shellcheck disable=SC2034 # read by run.sh
 	MS=$(( (_t1 - _t0) / 1000000 ))
 }
 

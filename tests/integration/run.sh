@@ -78,14 +78,14 @@ cleanup() {
 	for _p in $SERVER_PIDS; do stop_pid "$_p"; done
 	for _p in $TESTNS_FORKS; do kill -KILL "$_p" 2>/dev/null; done
 	if [ "${FCR_ITEST_KEEP:-}" = 1 ]; then
-		echo "# kept $W"
+		echo "# kept $W" >&2
 	else
 		rm -rf "$W"
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'echo "# interrupted"; exit 130' INT
+trap 'echo "# terminated"; exit 143' TERM
 trap 'exit 129' HUP
 
 # subst TEMPLATE [NAMESERVERS DNSTIMEOUT DNSRETRIES CHECKTIMEOUT]: the template with @PLACEHOLDERS@ filled.
@@ -239,6 +239,7 @@ t() {
 	_addr=$1 _want=$2 _what=$3
 	shift 3
 	_problems=""
+	# shellcheck disable=SC2086 # OPTS holds several words on purpose
 	runprog "$W/out" "$W/err" /dev/null -c "$CONF" $OPTS -t "$_addr" -j
 	awk -f "$HERE/json.awk" "$W/out" >"$W/flat"
 	_res=$(jval 1 result)
@@ -338,6 +339,7 @@ plain_batch() {
 	_addrs=""
 	for _e in "$@"; do _addrs="$_addrs ${_e% *}"; done
 	_problems=""
+	# shellcheck disable=SC2086 # one argument per address
 	runprog "$W/out" "$W/err" /dev/null -c "$CONF" -t $_addrs
 	_crash=$(crash_reason "$W/err")
 	[ -z "$_crash" ] || problem "$_crash"

@@ -694,6 +694,18 @@ Test(config, generic_patterns_must_be_readable)
 	drop(pat);
 }
 
+Test(config, generic_patterns_must_compile)
+{
+	char text[256], err[ERRLEN], want[ERRLEN];
+	char *pat = temp_text("# comment\n^ok-[0-9]+$\n(unclosed\n");
+
+	snprintf(text, sizeof(text), "# x\nGenericPatterns %s\n", pat);
+	cr_assert_null(load_text(text, NULL, 0, err));
+	snprintf(want, sizeof(want), "F:2: GenericPatterns: %s:3: ", pat);
+	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "got '%s', want '%s...'", err, want);
+	drop(pat);
+}
+
 Test(config, header_names_must_differ)
 {
 	char err[ERRLEN];
