@@ -35,7 +35,7 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 
 .PHONY: all run check check-unit check-integration check-asan check-tsan check-clang bench deps deps-run \
-        install clean
+        install clean check-fuzz
 
 all: $(MILTER_BIN) milter/fcrdns-milter
 
@@ -125,8 +125,18 @@ $(BUILD)/tsan-obj/%.o: %.c
 $(BUILD)/tsan-tests: $(TSAN_OBJ) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $(TSAN_OBJ) $(LIB_A) $(LDLIBS_LIB) -lm
 
-bench: $(MILTER_BIN)
-	sh tests/bench/run.sh $(MILTER_BIN)
+# Benchmarks print figures; they fail only when a result is wrong. tests/bench/README.md says what they mean.
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/unit/fake_dns.o
+BENCH_BIN := $(BUILD)/bench-core
+
+$(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
+	$(CC) $(CFLAGS) -o $@ $(BENCH_OBJ) $(LIB_A) $(LDLIBS_LIB)
+
+bench: $(MILTER_BIN) $(BENCH_BIN)
+	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
+
+-include $(BENCH_OBJ:.o=.d)
 
 install: all
 	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(PREFIX)/sbin/fcrdns-milter
@@ -135,3 +145,65 @@ clean:
 	rm -rf build run milter/fcrdns-milter
 
 -include $(LIB_OBJ:.o=.d) $(MILTER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+
+# ---- fuzzing (clang + libFuzzer, with ASan and UBSan) ----
+# Each tests/fuzz/fuzz_X.c is linked with the lib objects built with the same sanitizers into
+# $(BUILD)/fuzz/. `make fuzz` explores for FUZZ_SECONDS per target and keeps what it learns in
+# $(BUILD)/fuzz/corpus/; `make check-fuzz` replays the seeds and the kept reproducers, then fuzzes
+# briefly. Findings land in $(FUZZ_ARTIFACTS). stdin is /dev/null: a fuzzed config may name it.
+FUZZ_CC        ?= clang
+FUZZ_SECONDS   ?= 60
+FUZZ_CHECK_RUNS ?= 20000
+FUZZ_CHECK_SECONDS ?= 8
+FUZZ_ARTIFACTS ?= $(BUILD)/fuzz/artifacts
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP
+FUZZ_NAMES  := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+FUZZ_OPTS   := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+# A target's dictionary, tests/fuzz/fuzz_X.dict, when it has one (in shell: $$t is the target).
+FUZZ_DICT   := $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict)
+
+$(BUILD)/fuzz/lib/%.o: lib/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+# Named outside the pattern rule so that make keeps them (not intermediate files).
+$(FUZZ_BINS): $(FUZZ_LIBOBJ)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Ilib -o $@ $< $(FUZZ_LIBOBJ) $(LDLIBS_LIB)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_ARTIFACTS)
+	@for t in $(FUZZ_NAMES); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+		echo "== $$t: $(FUZZ_SECONDS) s"; \
+		$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) $(FUZZ_DICT) -max_total_time=$(FUZZ_SECONDS) \
+			-artifact_prefix=$(FUZZ_ARTIFACTS)/$$t- \
+			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t </dev/null || exit 1; \
+	done
+
+# Reproducers kept in tests/fuzz/crashes/ are named after their target (fuzz_X-...).
+check-fuzz: $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_ARTIFACTS)
+	@for t in $(FUZZ_NAMES); do \
+		rm -rf $(BUILD)/fuzz/check/$$t; mkdir -p $(BUILD)/fuzz/check/$$t; \
+		set -- tests/fuzz/crashes/$$t-*; \
+		if [ -e "$$1" ]; then \
+			$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) "$$@" </dev/null >$(BUILD)/fuzz/check/$$t.log 2>&1 \
+				|| { cat $(BUILD)/fuzz/check/$$t.log; echo "check-fuzz: $$t: a kept reproducer fails"; exit 1; }; \
+		fi; \
+		$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) $(FUZZ_DICT) -runs=$(FUZZ_CHECK_RUNS) \
+			-max_total_time=$(FUZZ_CHECK_SECONDS) -artifact_prefix=$(FUZZ_ARTIFACTS)/$$t- \
+			$(BUILD)/fuzz/check/$$t tests/fuzz/corpus/$$t </dev/null >$(BUILD)/fuzz/check/$$t.log 2>&1 \
+			|| { tail -n 60 $(BUILD)/fuzz/check/$$t.log; echo "check-fuzz: $$t failed"; exit 1; }; \
+		grep -h 'stat::number_of_executed_units' $(BUILD)/fuzz/check/$$t.log | sed "s/^/$$t: /"; \
+	done
+	@echo "check-fuzz: all fuzz targets passed"
+
+-include $(FUZZ_LIBOBJ:.o=.d) $(FUZZ_BINS:=.d)

@@ -158,7 +158,7 @@ static void verdict_fail(struct fcr_check_result *r)
 	else if (mismatched)
 		set_reason(r, "PTR name%s not resolve to the address", valid > 1 ? "s do" : " does");
 	else
-		set_reason(r, "PTR name%s (%s)", valid > 1 ? "s have no address" : " has no address",
+		set_reason(r, "PTR name%s: %s", valid > 1 ? "s have no address" : " has no address",
 		           fcr_dns_status_name(first_valid->status));
 }
 

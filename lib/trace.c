@@ -243,7 +243,8 @@ char *fcr_trace_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_
 	snprintf(buf, len, "ip=%s result=%s ptr=%s generic=%s score=%s action=%s cached=%s ms=%lld",
 	         fcr_addr_format(&r->addr, ip, sizeof(ip)), fcr_result_name(r->result),
 	         ptr ? fcr_format_name(ptr, name, sizeof(name)) : "-", yes_no(r->generic), score,
-	         fcr_action_name(fcr_policy_action(ctx->conf, r)), yes_no(ctx->cached),
+	         ctx->action ? ctx->action : fcr_action_name(fcr_policy_action(ctx->conf, r)),
+	         yes_no(ctx->cached),
 	         (long long)r->elapsed_ms);
 	return buf;
 }

@@ -15,6 +15,7 @@ struct fcr_trace_ctx {
 	const struct fcr_config *conf;
 	bool cached;                   /* served by the cache without a lookup of its own */
 	bool exempt;                   /* the milter would not check this client (ExemptHosts) */
+	const char *action;            /* the action taken, when not simply the policy's (NULL) */
 };
 
 /* The full, multi-line trace of one check. */

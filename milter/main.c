@@ -7,6 +7,7 @@
 #include <sysexits.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "tcmd.h"
 #include "version.h"
 
@@ -118,9 +119,14 @@ int main(int argc, char **argv)
 	} else if (o.trace) {
 		rc = fcr_tcmd_run(conf, (const char *const *)argv + optind, (size_t)(argc - optind), o.json);
 	} else {
-		fprintf(stderr, "fcrdns-milter: the milter daemon is not part of this build yet; "
-		                "use -t to check addresses or -n to check the configuration\n");
-		rc = EX_UNAVAILABLE;
+		struct fcr_daemon_opts d = {
+			.config = o.config,
+			.overrides = o.overrides,
+			.noverrides = o.noverrides,
+			.foreground = o.foreground,
+			.verbose = o.verbose,
+		};
+		return fcr_daemon_run(conf, &d);  /* takes conf over */
 	}
 	fcr_config_free(conf);
 	return rc;

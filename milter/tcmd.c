@@ -63,7 +63,8 @@ static int print_item(const struct fcr_config *conf, fcr_service *svc, struct it
 		fprintf(stderr, "fcrdns-milter: skipped, not an IP address: %.100s\n", it->text);
 		return 0;
 	}
-	struct fcr_trace_ctx ctx = { conf, it->cached, fcr_service_exempt(svc, &it->addr) };
+	struct fcr_trace_ctx ctx = { .conf = conf, .cached = it->cached,
+	                             .exempt = fcr_service_exempt(svc, &it->addr) };
 	if (json) {
 		fcr_trace_json(stdout, &ctx, &it->r);
 	} else {
@@ -164,7 +165,8 @@ static int trace_one(const struct fcr_config *conf, fcr_service *svc, const char
 	struct fcr_check_result r = { 0 };
 	bool cached = false;
 	fcr_service_check(svc, &a, &r, &cached);
-	struct fcr_trace_ctx ctx = { conf, cached, fcr_service_exempt(svc, &a) };
+	struct fcr_trace_ctx ctx = { .conf = conf, .cached = cached,
+	                             .exempt = fcr_service_exempt(svc, &a) };
 	if (json)
 		fcr_trace_json(stdout, &ctx, &r);
 	else

@@ -1,0 +1,452 @@
+/* libmilter glue: start the check at connect, apply the verdict at RejectAt, add the result
+ * headers at end of message. Every decision is made by lib/; this file only talks to the MTA. */
+#include <stdbool.h>
+#include <libmilter/mfapi.h>
+
+#include "callbacks.h"
+
+#include "clock.h"
+#include "conn.h"
+#include "format.h"
+#include "log.h"
+#include "policy.h"
+#include "trace.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define AUTHRES "Authentication-Results"
+#define LATE_SLACK_MS 1000   /* queueing allowance beyond CheckTimeout before giving up */
+
+struct fcr_stats fcr_milter_stats;
+
+static struct fcr_conn *conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* The reply for a step: nothing at all when the MTA was told not to wait for one. */
+static sfsistat reply(const struct fcr_conn *c, unsigned long nr_flag, sfsistat st)
+{
+	return (c->nr & nr_flag) && st == SMFIS_CONTINUE ? SMFIS_NOREPLY : st;
+}
+
+static struct fcr_conn *conn_new(void)
+{
+	struct fcr_conn *c = calloc(1, sizeof(*c));
+	if (c) {
+		c->snap = fcr_snapshot_get();
+		c->applied = "accept";
+		c->can_add = c->can_change = true;
+	}
+	return c;
+}
+
+static void conn_free(struct fcr_conn *c)
+{
+	fcr_job_put(c->job);
+	fcr_check_result_clear(&c->r);
+	free(c->forged_authres);
+	fcr_snapshot_put(c->snap);
+	free(c);
+}
+
+/* ---- negotiation: only the steps this configuration uses ---- */
+
+static unsigned long steps_wanted(const struct fcr_config *conf, unsigned long *nr)
+{
+	unsigned long skip = SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	bool at_mail_or_later = conf->reject_at == FCR_AT_MAIL || conf->reject_at == FCR_AT_RCPT;
+
+	*nr = 0;
+	if (conf->reject_at != FCR_AT_HELO)
+		skip |= SMFIP_NOHELO;
+	if (conf->reject_at != FCR_AT_RCPT)
+		skip |= SMFIP_NORCPT;
+	if (!conf->add_headers)
+		skip |= SMFIP_NOHDRS;
+	else
+		*nr |= SMFIP_NR_HDR;
+	/* MAIL brings {auth_authen} and the queue id, and starts a message. */
+	if (!at_mail_or_later && !conf->add_headers)
+		skip |= SMFIP_NOMAIL;
+	else if (conf->reject_at != FCR_AT_MAIL)
+		*nr |= SMFIP_NR_MAIL;
+	if (conf->reject_at != FCR_AT_CONNECT)
+		*nr |= SMFIP_NR_CONN;
+	return skip;
+}
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                             unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                             unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	struct fcr_conn *c = conn_new();
+	if (!c)
+		return SMFIS_ALL_OPTS;
+	smfi_setpriv(ctx, c);
+	const struct fcr_config *conf = c->snap->conf;
+	unsigned long nr, skip = steps_wanted(conf, &nr);
+	unsigned long actions = conf->add_headers ? SMFIF_ADDHDRS | SMFIF_CHGHDRS : 0;
+
+	c->can_add = (f0 & SMFIF_ADDHDRS) != 0;
+	c->can_change = (f0 & SMFIF_CHGHDRS) != 0;
+	c->nr = nr & f1;
+	*pf0 = actions & f0;
+	*pf1 = (skip | nr) & f1;
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+/* ---- the check and the verdict ---- */
+
+/* A stand-in result when the check could not be had in time. */
+static void late_result(struct fcr_conn *c, const char *why)
+{
+	fcr_check_result_clear(&c->r);
+	c->r.addr = c->addr;
+	c->r.result = FCR_TEMPERROR;
+	c->r.confirmed = -1;
+	snprintf(c->r.reason, sizeof(c->r.reason), "%s", why);
+	fcr_addr_reverse_name(&c->addr, c->r.reverse_name, sizeof(c->r.reverse_name));
+	c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
+}
+
+/* Makes sure c->r holds the result, waiting for the background check if need be. */
+static void take_result(struct fcr_conn *c)
+{
+	if (c->have_result)
+		return;
+	c->have_result = true;
+	if (!c->job) {
+		late_result(c, "check could not be started");
+		return;
+	}
+	if (fcr_job_wait(c->job, c->deadline_ms, &c->r, &c->cached)) {
+		fcr_stats_check(&fcr_milter_stats, &c->r, c->cached);
+	} else {
+		c->late = true;
+		fcr_stats_add(&fcr_milter_stats.late, 1);
+		fcr_stats_add(&fcr_milter_stats.results[FCR_TEMPERROR], 1);
+		late_result(c, "check did not finish in time");
+	}
+	fcr_job_put(c->job);
+	c->job = NULL;
+}
+
+/* smfi_setreply drops a text with a lone '%': double every one that expansion left. */
+static void reply_text(const struct fcr_smtp_reply *rep, const struct fcr_check_result *r,
+                       char *out, size_t len)
+{
+	char text[512];
+	size_t o = 0;
+	fcr_format_reply_text(rep, r, text, sizeof(text));
+	for (const char *p = text; *p && o + 2 < len; p++) {
+		out[o++] = *p;
+		if (*p == '%')
+			out[o++] = '%';
+	}
+	out[o] = '\0';
+}
+
+/* The policy's action, less what authentication and DryRun waive. */
+static enum fcr_action verdict(struct fcr_conn *c)
+{
+	const struct fcr_config *conf = c->snap->conf;
+	enum fcr_action a = fcr_policy_action(conf, &c->r);
+	if (a == FCR_ACCEPT)
+		return a;
+	if (c->authenticated && conf->exempt_authenticated) {
+		fcr_stats_add(&fcr_milter_stats.authenticated, 1);
+		c->applied = a == FCR_REJECT ? "accept (authenticated, would reject)"
+		                             : "accept (authenticated, would tempfail)";
+		return FCR_ACCEPT;
+	}
+	if (conf->dry_run) {
+		fcr_stats_add(&fcr_milter_stats.dry_run, 1);
+		c->applied = a == FCR_REJECT ? "accept (dry run, would reject)"
+		                             : "accept (dry run, would tempfail)";
+		return FCR_ACCEPT;
+	}
+	c->applied = fcr_action_name(a);
+	return a;
+}
+
+static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
+{
+	if (c->decided)
+		return c->verdict;
+	take_result(c);
+	enum fcr_action a = verdict(c);
+	c->decided = true;
+	c->verdict = SMFIS_CONTINUE;
+	fcr_stats_add(&fcr_milter_stats.actions[a], 1);
+	if (a != FCR_ACCEPT) {
+		const struct fcr_config *conf = c->snap->conf;
+		const struct fcr_smtp_reply *rep = a == FCR_REJECT ? &conf->reject_reply
+		                                                  : &conf->tempfail_reply;
+		char text[1024];
+		reply_text(rep, &c->r, text, sizeof(text));
+		smfi_setreply(ctx, (char *)rep->code, (char *)rep->xcode, text);
+		c->verdict = a == FCR_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	}
+	return c->verdict;
+}
+
+/* ---- the steps ---- */
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	(void)host;
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c) {  /* an MTA that did not negotiate */
+		if (!(c = conn_new()))
+			return SMFIS_TEMPFAIL;
+		smfi_setpriv(ctx, c);
+	}
+	const struct fcr_config *conf = c->snap->conf;
+	fcr_stats_add(&fcr_milter_stats.connections, 1);
+	c->start_ms = fcr_now_ms();
+	if (!fcr_addr_from_sockaddr(sa, &c->addr)) {
+		c->skip = true;
+		c->skip_why = "no address";
+		fcr_stats_add(&fcr_milter_stats.no_address, 1);
+	} else if (fcr_cidrs_match(conf->exempt_hosts, &c->addr)) {
+		c->skip = true;
+		c->skip_why = "exempt";
+		fcr_stats_add(&fcr_milter_stats.exempt, 1);
+	}
+	if (c->skip)
+		return reply(c, SMFIP_NR_CONN, (c->nr & SMFIP_NR_CONN) ? SMFIS_CONTINUE : SMFIS_ACCEPT);
+	c->deadline_ms = c->start_ms + conf->check_timeout_ms + LATE_SLACK_MS;
+	c->job = fcr_job_submit(c->snap, &c->addr);
+	if (conf->reject_at == FCR_AT_CONNECT)
+		return decide(ctx, c);
+	return reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);
+}
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+	(void)helo;
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c || c->skip || c->snap->conf->reject_at != FCR_AT_HELO)
+		return SMFIS_CONTINUE;
+	return decide(ctx, c);
+}
+
+/* A printable copy of a macro value (queue ids are short and plain, but nothing is trusted). */
+static void copy_printable(char *dst, size_t len, const char *src)
+{
+	size_t o = 0;
+	for (; src && *src && o + 1 < len; src++)
+		dst[o++] = (*src > 0x20 && *src < 0x7f) ? *src : '?';
+	dst[o] = '\0';
+}
+
+static void message_reset(struct fcr_conn *c)
+{
+	c->n_result = c->n_score = c->n_authres = 0;
+	c->n_forged_authres = 0;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	(void)argv;
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c)
+		return SMFIS_CONTINUE;
+	message_reset(c);
+	const char *qid = smfi_getsymval(ctx, "i");
+	if (qid && *qid)
+		copy_printable(c->qid, sizeof(c->qid), qid);
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	c->authenticated = auth && *auth;
+	if (c->skip)
+		return reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
+	if (c->snap->conf->reject_at == FCR_AT_MAIL)
+		return decide(ctx, c);
+	return reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	(void)argv;
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c || c->skip || c->snap->conf->reject_at != FCR_AT_RCPT)
+		return SMFIS_CONTINUE;
+	return decide(ctx, c);
+}
+
+/* The authserv-id of an Authentication-Results value: the first token after comments/space. */
+static bool authserv_is(const char *v, const char *id)
+{
+	size_t n = strlen(id);
+	for (;;) {
+		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+			v++;
+		if (*v != '(')
+			break;
+		for (int depth = 0; *v; v++) {  /* a comment, nested comments included */
+			depth += (*v == '(') - (*v == ')');
+			if (depth == 0) {
+				v++;
+				break;
+			}
+		}
+	}
+	return strncasecmp(v, id, n) == 0 &&
+	       (v[n] == '\0' || v[n] == ';' || v[n] == '(' || isspace((unsigned char)v[n]));
+}
+
+static void note_forged_authres(struct fcr_conn *c)
+{
+	if (c->n_forged_authres == c->cap_forged_authres) {
+		size_t cap = c->cap_forged_authres ? 2 * c->cap_forged_authres : 4;
+		unsigned *g = realloc(c->forged_authres, cap * sizeof(*g));
+		if (!g)
+			return;  /* cannot remember it: it stays, ours still goes on top */
+		c->forged_authres = g;
+		c->cap_forged_authres = cap;
+	}
+	c->forged_authres[c->n_forged_authres++] = c->n_authres;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c || c->skip)
+		return c ? reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE) : SMFIS_CONTINUE;
+	const struct fcr_config *conf = c->snap->conf;
+	if (strcasecmp(name, conf->result_header) == 0) {
+		c->n_result++;
+	} else if (strcasecmp(name, conf->score_header) == 0) {
+		c->n_score++;
+	} else if (strcasecmp(name, AUTHRES) == 0) {
+		c->n_authres++;
+		if (authserv_is(value, conf->authserv_id))
+			note_forged_authres(c);
+	}
+	return reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
+}
+
+/* Removes the sender's copies of our headers, last first so that indices stay valid. */
+static void remove_forged(SMFICTX *ctx, struct fcr_conn *c)
+{
+	const struct fcr_config *conf = c->snap->conf;
+	unsigned removed = 0;
+	for (unsigned i = c->n_result; i > 0; i--)
+		removed += smfi_chgheader(ctx, conf->result_header, (int)i, NULL) == MI_SUCCESS;
+	for (unsigned i = c->n_score; i > 0; i--)
+		removed += smfi_chgheader(ctx, conf->score_header, (int)i, NULL) == MI_SUCCESS;
+	for (size_t i = c->n_forged_authres; i > 0; i--)
+		removed += smfi_chgheader(ctx, AUTHRES, (int)c->forged_authres[i - 1], NULL) == MI_SUCCESS;
+	if (removed) {
+		fcr_stats_add(&fcr_milter_stats.forged_removed, removed);
+		fcr_log(LOG_INFO, "qid=%s removed %u forged header%s", c->qid[0] ? c->qid : "-",
+		        removed, removed == 1 ? "" : "s");
+	}
+}
+
+static void add_headers(SMFICTX *ctx, struct fcr_conn *c)
+{
+	const struct fcr_config *conf = c->snap->conf;
+	char authres[2048], result[1536], score[32];
+
+	fcr_format_authres(conf, &c->r, authres, sizeof(authres));
+	fcr_format_result_header(&c->r, result, sizeof(result));
+	fcr_format_score(fcr_policy_score(conf, &c->r), score, sizeof(score));
+	if (smfi_insheader(ctx, 0, AUTHRES, authres) != MI_SUCCESS ||
+	    smfi_addheader(ctx, conf->result_header, result) != MI_SUCCESS ||
+	    smfi_addheader(ctx, conf->score_header, score) != MI_SUCCESS)
+		fcr_log(LOG_WARNING, "qid=%s adding headers failed", c->qid[0] ? c->qid : "-");
+	else
+		fcr_stats_add(&fcr_milter_stats.messages, 1);
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c || c->skip || !c->snap->conf->add_headers)
+		return SMFIS_CONTINUE;
+	const char *qid = smfi_getsymval(ctx, "i");
+	if (qid && *qid)
+		copy_printable(c->qid, sizeof(c->qid), qid);
+	take_result(c);
+	c->messages++;
+	if (c->can_change)
+		remove_forged(ctx, c);
+	if (c->can_add)
+		add_headers(ctx, c);
+	message_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct fcr_conn *c = conn_of(ctx);
+	if (c)
+		message_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+/* One log line per connection, with what was found and what was done. */
+static void log_connection(struct fcr_conn *c)
+{
+	char ip[FCR_ADDR_STRLEN], line[2048];
+	if (c->skip) {
+		if (c->addr.family)
+			fcr_log(LOG_DEBUG, "ip=%s action=accept %s", fcr_addr_format(&c->addr, ip, sizeof(ip)),
+			        c->skip_why);
+		return;
+	}
+	if (!c->have_result && c->job) {
+		/* Do not hold up close for a client that left before the verdict was due. */
+		bool cached = false;
+		if (!fcr_job_wait(c->job, fcr_now_ms(), &c->r, &cached)) {
+			fcr_log(LOG_INFO, "ip=%s result=- action=none left before the check finished",
+			        fcr_addr_format(&c->addr, ip, sizeof(ip)));
+			return;
+		}
+		c->cached = cached;
+		c->have_result = true;
+		fcr_stats_check(&fcr_milter_stats, &c->r, cached);
+	} else if (!c->have_result) {
+		take_result(c);
+	}
+	struct fcr_trace_ctx t = { .conf = c->snap->conf, .cached = c->cached, .action = c->applied };
+	fcr_trace_summary(&t, &c->r, line, sizeof(line));
+	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s", line, c->qid[0] ? c->qid : "-", c->messages,
+	        c->late ? " late=yes" : "");
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct fcr_conn *c = conn_of(ctx);
+	if (!c)
+		return SMFIS_CONTINUE;
+	smfi_setpriv(ctx, NULL);
+	log_connection(c);
+	conn_free(c);
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc fcr_milter_desc = {
+	.xxfi_name = "fcrdns-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_helo = cb_helo,
+	.xxfi_envfrom = cb_envfrom,
+	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_eom = cb_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};

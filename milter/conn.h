@@ -1,0 +1,41 @@
+/* Per-connection state of the milter, kept with smfi_setpriv (libmilter's worker pool may run one
+ * connection's callbacks on different threads, never two at once). */
+#ifndef FCR_CONN_H
+#define FCR_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "config.h"
+#include "jobs.h"
+#include "snapshot.h"
+
+struct fcr_conn {
+	struct fcr_snapshot *snap;     /* the configuration this connection started with */
+	struct fcr_job *job;           /* the background check, until its result is taken */
+	unsigned long nr;              /* SMFIP_NR_* steps negotiated: no reply expected */
+	bool can_add, can_change;      /* the MTA allows adding / changing headers */
+
+	fcr_addr addr;
+	bool skip;                     /* no address or exempt: no check, no headers */
+	const char *skip_why;          /* "no address", "exempt" */
+	int64_t start_ms, deadline_ms; /* when the check started; when waiting for it stops */
+	bool have_result, cached, late;
+	struct fcr_check_result r;
+
+	bool decided;                  /* the verdict was applied (at RejectAt) */
+	int verdict;                   /* the sfsistat it gave */
+	const char *applied;           /* "accept", "reject", "tempfail", or a waived "reject (dry run)" */
+	bool authenticated;            /* {auth_authen} was set */
+	char qid[32];                  /* last queue id seen, printable */
+	unsigned messages;
+
+	/* per message: forged headers to remove */
+	unsigned n_result, n_score, n_authres;
+	unsigned *forged_authres;      /* indices (1-based) of Authentication-Results with our id */
+	size_t n_forged_authres, cap_forged_authres;
+};
+
+#endif

@@ -1,0 +1,207 @@
+/* A growing worker pool for background checks; jobs are reference-counted futures. */
+#include "jobs.h"
+
+#include "clock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define IDLE_EXIT_MS 60000     /* an idle worker beyond the first few leaves after this */
+#define MIN_WORKERS 4
+
+struct fcr_job {
+	struct fcr_job *next;      /* queue link */
+	struct fcr_snapshot *snap;
+	fcr_addr addr;
+	int refs;                  /* under pool.lock */
+	bool done, cached;         /* under pool.lock; r is immutable once done */
+	pthread_cond_t finished;
+	struct fcr_check_result r;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;       /* a job was queued, or stop */
+	pthread_cond_t left;       /* a worker left */
+	struct fcr_job *head, *tail;
+	unsigned workers, idle, max;
+	bool stopping;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
+           .left = PTHREAD_COND_INITIALIZER };
+
+static void job_free(struct fcr_job *j)
+{
+	fcr_check_result_clear(&j->r);
+	fcr_snapshot_put(j->snap);
+	pthread_cond_destroy(&j->finished);
+	free(j);
+}
+
+/* Drops a reference with pool.lock held; returns the job when it must be freed (outside the lock). */
+static struct fcr_job *unref_locked(struct fcr_job *j)
+{
+	return --j->refs == 0 ? j : NULL;
+}
+
+static void run(struct fcr_job *j)
+{
+	struct fcr_check_result r = { 0 };
+	bool cached = false;
+	fcr_service_check(j->snap->svc, &j->addr, &r, &cached);
+	pthread_mutex_lock(&pool.lock);
+	j->r = r;
+	j->cached = cached;
+	j->done = true;
+	pthread_cond_broadcast(&j->finished);
+	struct fcr_job *dead = unref_locked(j);
+	pthread_mutex_unlock(&pool.lock);
+	if (dead)
+		job_free(dead);
+}
+
+static struct fcr_job *take_locked(void)
+{
+	struct fcr_job *j = pool.head;
+	pool.head = j->next;
+	if (!pool.head)
+		pool.tail = NULL;
+	return j;
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		while (!pool.head && !pool.stopping) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += IDLE_EXIT_MS / 1000;
+			pool.idle++;
+			int rc = pthread_cond_timedwait(&pool.work, &pool.lock, &ts);
+			pool.idle--;
+			if (rc == ETIMEDOUT && !pool.head && pool.workers > MIN_WORKERS)
+				goto leave;
+		}
+		if (!pool.head)
+			goto leave; /* stopping and nothing left */
+		struct fcr_job *j = take_locked();
+		pthread_mutex_unlock(&pool.lock);
+		run(j);
+		pthread_mutex_lock(&pool.lock);
+	}
+leave:
+	pool.workers--;
+	pthread_cond_broadcast(&pool.left);
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+/* With pool.lock held: one more worker. */
+static void spawn_locked(void)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, worker, NULL) == 0)
+		pool.workers++;
+	pthread_attr_destroy(&attr);
+}
+
+/* With pool.lock held: one more worker if every worker is busy and the limit allows. */
+static void grow_locked(void)
+{
+	if (pool.idle == 0 && pool.workers < pool.max)
+		spawn_locked();
+}
+
+int fcr_jobs_start(unsigned max_workers)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.max = max_workers > MIN_WORKERS ? max_workers : MIN_WORKERS;
+	pool.stopping = false;
+	for (unsigned i = 0; i < MIN_WORKERS; i++)
+		spawn_locked();
+	int ok = pool.workers > 0;
+	pthread_mutex_unlock(&pool.lock);
+	return ok ? 0 : -1;
+}
+
+void fcr_jobs_stop(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.stopping = true;
+	pthread_cond_broadcast(&pool.work);
+	while (pool.workers > 0)
+		pthread_cond_wait(&pool.left, &pool.lock);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a)
+{
+	struct fcr_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	j->snap = s;
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	j->addr = *a;
+	j->refs = 2; /* the caller's and the queue's */
+	pthread_cond_init(&j->finished, NULL);
+	pthread_mutex_lock(&pool.lock);
+	if (pool.tail)
+		pool.tail->next = j;
+	else
+		pool.head = j;
+	pool.tail = j;
+	grow_locked();
+	pthread_cond_signal(&pool.work);
+	pthread_mutex_unlock(&pool.lock);
+	return j;
+}
+
+static void deadline_ts(int64_t deadline_ms, struct timespec *ts)
+{
+	int64_t left = deadline_ms - fcr_now_ms();
+	clock_gettime(CLOCK_REALTIME, ts);
+	if (left < 0)
+		left = 0;
+	ts->tv_sec += left / 1000;
+	ts->tv_nsec += (left % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_check_result *r, bool *cached)
+{
+	struct timespec ts;
+	deadline_ts(deadline_ms, &ts);
+	pthread_mutex_lock(&pool.lock);
+	while (!j->done) {
+		if (pthread_cond_timedwait(&j->finished, &pool.lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	bool done = j->done;
+	pthread_mutex_unlock(&pool.lock);
+	/* Our reference keeps j alive, and a finished job's result no longer changes. */
+	if (!done || fcr_check_result_copy(r, &j->r) != 0)
+		return false;
+	*cached = j->cached;
+	return true;
+}
+
+void fcr_job_put(struct fcr_job *j)
+{
+	if (!j)
+		return;
+	pthread_mutex_lock(&pool.lock);
+	struct fcr_job *dead = unref_locked(j);
+	pthread_mutex_unlock(&pool.lock);
+	if (dead)
+		job_free(dead);
+}

@@ -1,0 +1,30 @@
+/* Configuration snapshots: the configuration and the core built from it, shared by reference.
+ * Each connection holds the snapshot it started with; SIGHUP installs a new one and the old one
+ * goes when its last connection closes. All functions are thread-safe. */
+#ifndef FCR_SNAPSHOT_H
+#define FCR_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "service.h"
+
+struct fcr_snapshot {
+	struct fcr_config *conf;     /* read-only */
+	fcr_service *svc;
+	int refs;                    /* atomic */
+};
+
+/* Builds a snapshot that owns conf. NULL with a reason in err (conf is then freed). */
+struct fcr_snapshot *fcr_snapshot_new(struct fcr_config *conf, char *err, size_t errlen);
+
+/* Installs s as the current snapshot (taking over the caller's reference); drops the old one. */
+void fcr_snapshot_install(struct fcr_snapshot *s);
+
+/* A new reference to the current snapshot (never NULL once one is installed). */
+struct fcr_snapshot *fcr_snapshot_get(void);
+
+/* Drops a reference; the last one frees. NULL is a no-op. */
+void fcr_snapshot_put(struct fcr_snapshot *s);
+
+#endif

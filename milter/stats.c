@@ -1,0 +1,104 @@
+/* Counters and their Prometheus text file, replaced atomically so readers never see half of it. */
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fcr_stats_add(uint64_t *counter, uint64_t n)
+{
+	__atomic_add_fetch(counter, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t get(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached)
+{
+	fcr_stats_add(&s->results[(unsigned)r->result < FCR_NRESULTS ? r->result : FCR_TEMPERROR], 1);
+	if (r->generic)
+		fcr_stats_add(&s->generic, 1);
+	fcr_stats_add(cached ? &s->cache_hits : &s->cache_misses, 1);
+	if (!cached) {
+		fcr_stats_add(&s->dns_queries, r->queries);
+		if (r->result == FCR_TEMPERROR &&
+		    (r->ptr_status == FCR_DNS_TIMEOUT || strstr(r->reason, "timeout")))
+			fcr_stats_add(&s->dns_timeouts, 1);
+	}
+}
+
+static void counter(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP fcrdns_%s %s\n# TYPE fcrdns_%s counter\nfcrdns_%s %llu\n", name, help, name,
+	        name, (unsigned long long)v);
+}
+
+static void labelled(FILE *f, const char *name, const char *help, const char *label,
+                     const char *const *values, const uint64_t *counts, size_t n)
+{
+	fprintf(f, "# HELP fcrdns_%s %s\n# TYPE fcrdns_%s counter\n", name, help, name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "fcrdns_%s{%s=\"%s\"} %llu\n", name, label, values[i],
+		        (unsigned long long)get(&counts[i]));
+}
+
+static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
+{
+	static const char *const results[] = { "pass", "fail", "permerror", "temperror" };
+	static const char *const actions[] = { "accept", "tempfail", "reject" };
+
+	counter(f, "connections_total", "SMTP connections seen.", get(&s->connections));
+	counter(f, "no_address_total", "Connections without a client address.", get(&s->no_address));
+	counter(f, "exempt_total", "Connections from ExemptHosts (not checked).", get(&s->exempt));
+	labelled(f, "results_total", "Checks by iprev result.", "result", results, s->results, 4);
+	counter(f, "generic_total", "Checks whose PTR name looks generic.", get(&s->generic));
+	labelled(f, "actions_total", "Verdicts applied.", "action", actions, s->actions, 3);
+	counter(f, "dry_run_total", "Rejects or tempfails only logged (DryRun).", get(&s->dry_run));
+	counter(f, "authenticated_total", "Rejects or tempfails waived for authenticated clients.",
+	        get(&s->authenticated));
+	counter(f, "cache_hits_total", "Checks answered by the cache.", get(&s->cache_hits));
+	counter(f, "cache_misses_total", "Checks that asked DNS.", get(&s->cache_misses));
+	counter(f, "dns_queries_total", "DNS questions sent.", get(&s->dns_queries));
+	counter(f, "dns_timeouts_total", "Checks that timed out.", get(&s->dns_timeouts));
+	counter(f, "late_total", "Checks unfinished when the verdict was due.", get(&s->late));
+	counter(f, "messages_total", "Messages that got result headers.", get(&s->messages));
+	counter(f, "forged_headers_removed_total", "Forged result headers removed.",
+	        get(&s->forged_removed));
+	counter(f, "reloads_total", "Configuration reloads.", get(&s->reloads));
+	counter(f, "reload_failures_total", "Reloads refused for a bad configuration.",
+	        get(&s->reload_failures));
+	fprintf(f, "# HELP fcrdns_uptime_seconds Seconds since start.\n"
+	           "# TYPE fcrdns_uptime_seconds gauge\nfcrdns_uptime_seconds %lld\n",
+	        (long long)uptime_s);
+}
+
+int fcr_stats_write(const struct fcr_stats *s, const char *path, int64_t uptime_s)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	if (!tmp)
+		return -1;
+	snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
+	int fd = mkstemp(tmp);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		return -1;
+	}
+	fchmod(fd, 0644);
+	write_all(f, s, uptime_s);
+	int bad = ferror(f) | fflush(f) | fsync(fd);
+	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* Counters for the StatsFile: what the milter saw and did, written in Prometheus text format.
+ * Counting is lock-free (relaxed atomics) and may happen on any thread. */
+#ifndef FCR_STATS_H
+#define FCR_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "config.h"
+
+struct fcr_stats {
+	uint64_t connections;          /* connections seen */
+	uint64_t no_address;           /* without a client address (local submission) */
+	uint64_t exempt;               /* ExemptHosts */
+	uint64_t results[FCR_NRESULTS];
+	uint64_t generic;
+	uint64_t actions[3];           /* accept, tempfail, reject, as applied */
+	uint64_t dry_run;              /* reject/tempfail only logged */
+	uint64_t authenticated;        /* exempt from reject/tempfail as authenticated */
+	uint64_t cache_hits, cache_misses;
+	uint64_t dns_queries;          /* questions sent by checks that were not cache hits */
+	uint64_t dns_timeouts;         /* checks that ended in temperror for lack of an answer */
+	uint64_t late;                 /* checks not finished when the verdict was due */
+	uint64_t reloads, reload_failures;
+	uint64_t messages;             /* messages that got headers */
+	uint64_t forged_removed;       /* forged headers removed */
+};
+
+void fcr_stats_add(uint64_t *counter, uint64_t n);
+
+/* Counts one finished check (result, generic, cache, DNS). */
+void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached);
+
+/* Writes the counters to path atomically (a temporary file in the same directory, then rename).
+ * Returns 0, or -1 with errno set. */
+int fcr_stats_write(const struct fcr_stats *s, const char *path, int64_t uptime_s);
+
+#endif
