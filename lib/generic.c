@@ -112,9 +112,9 @@ static bool is_cc_sld(const char *label, size_t len)
 }
 
 /* Length of the host part: the labels left of the registered domain (the last two labels, three
- * under a ccSLD such as co.uk), but always at least the first label, so that
- * "smtp-203-0-113-42.example" still has a host part to judge. */
-static size_t host_part_len(const char *s, size_t n)
+ * under a ccSLD such as co.uk); 0 for a bare registered domain, or, when 'at_least_one', the first
+ * label then, so that "smtp-203-0-113-42.example" still has a host part to judge for addresses. */
+static size_t host_part_len(const char *s, size_t n, bool at_least_one)
 {
 	size_t dots[3];
 	size_t ndots = 0;
@@ -131,6 +131,8 @@ static size_t host_part_len(const char *s, size_t n)
 	}
 	if (ndots >= strip)
 		return dots[strip - 1];
+	if (!at_least_one)
+		return 0;
 	const char *first_dot = memchr(s, '.', n);
 	return first_dot ? (size_t)(first_dot - s) : n;
 }
@@ -138,15 +140,13 @@ static size_t host_part_len(const char *s, size_t n)
 struct tokens {
 	bool server;   /* a static/mail token */
 	bool pool;     /* a pool word */
-	bool digit;    /* some digit: pool names number their hosts */
 };
 
 static struct tokens scan_tokens(const char *s, size_t n)
 {
-	struct tokens t = { false, false, false };
+	struct tokens t = { false, false };
 	for (size_t i = 0; i < n;) {
 		if (!is_alpha(s[i])) {
-			t.digit |= is_digit(s[i]);
 			i++;
 			continue;
 		}
@@ -366,11 +366,12 @@ bool fcr_generic_match(const fcr_generic *g, const char *name, const fcr_addr *a
 	if (pattern_match(g, text))
 		return true;
 	size_t pn = decode(text, n, plain);
-	size_t hn = host_part_len(plain, pn);
+	size_t hn = host_part_len(plain, pn, true);
 	struct tokens t = scan_tokens(plain, hn);
 	if (t.server)
 		return false;
-	if (t.pool && t.digit)
+	/* Pool words only count left of the registered domain: "cable.example" itself is no pool. */
+	if (t.pool && host_part_len(plain, pn, false) > 0)
 		return true;
 	return embeds_address(plain, hn, a);
 }

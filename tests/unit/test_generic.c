@@ -101,7 +101,7 @@ Test(generic, pool_words)
 	RUN(t);
 }
 
-Test(generic, pool_words_need_host_part_and_numbers)
+Test(generic, pool_words_count_in_the_host_part_only)
 {
 	static const struct gcase t[] = {
 		/* the pool word is the registered domain, not the host */
@@ -109,10 +109,14 @@ Test(generic, pool_words_need_host_part_and_numbers)
 		{ "web3.dsl.example", "198.51.100.7", false },
 		{ "www1.dsl.co.uk", "198.51.100.7", false },
 		{ "ns1.pool.ne.jp", "198.51.100.7", false },
-		/* no number: a service name, not a pool member */
-		{ "pool.ntp.org", "198.51.100.7", false },
-		{ "www.dsl.example.com", "198.51.100.7", false },
-		{ "client.example.com", "198.51.100.7", false },
+		/* a pool word in the host part is enough (SPEC: "carries dynamic-pool words") */
+		{ "pool.ntp.org", "198.51.100.7", true },
+		{ "www.dsl.example.com", "198.51.100.7", true },
+		{ "client.example.com", "198.51.100.7", true },
+		{ "dynamic-host.dyn.example.net", "198.51.100.7", true },
+		/* ...unless a label says mail or static */
+		{ "mail.dsl.example.com", "198.51.100.7", false },
+		{ "static.cable.example.net", "198.51.100.7", false },
 		{ "cable.example", "198.51.100.7", false },
 		/* pool words are whole tokens */
 		{ "dynamo7.example.net", "198.51.100.7", false },
@@ -263,7 +267,7 @@ Test(generic, pattern_file_good)
 	cr_expect(match(g, "smtp-12.pool.example", "198.51.100.7"));
 	cr_expect(!match(g, "mail7.goodisp.example", "198.51.100.7"));
 	cr_expect(!match(g, "mail7.badisp.example.org", "198.51.100.7"));
-	cr_expect(!match(g, "www.customers.example.org", "198.51.100.7"));
+	cr_expect(!match(g, "www.shop.example.org", "198.51.100.7"));
 	/* built-in rules still apply */
 	cr_expect(match(g, "dsl-5.example.net", "198.51.100.7"));
 	fcr_generic_free(g);
