@@ -484,6 +484,21 @@ int fcr_cache_get(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, void 
 	return fill_entry(c, s, e, fill, arg, out);
 }
 
+int fcr_cache_peek(fcr_cache *c, const fcr_addr *a, struct fcr_check_result *out)
+{
+	if (c->nshards == 0)
+		return 0;
+	uint64_t h = key_hash(c->seed, a);
+	struct shard *s = shard_of(c, h);
+	pthread_mutex_lock(&s->lock);
+	struct entry *e = find_fresh(c, s, a, h);
+	int rc = 0;
+	if (e && e->state != ENTRY_PENDING)
+		rc = serve(s, e, out) == 0 ? 1 : -1;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
 void fcr_cache_stats(fcr_cache *c, struct fcr_cache_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -53,6 +53,11 @@ uint32_t fcr_cache_lifetime(const struct fcr_cache_conf *conf, const struct fcr_
 int fcr_cache_get(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, void *arg,
                   struct fcr_check_result *out, bool *hit);
 
+/* A fresh stored result for a, without waiting for a lookup in progress and without starting one:
+ * 1 and a deep copy in out (zeroed by the caller) on a hit (counted as one), 0 when there is none,
+ * -1 when memory ran out (out is then a temperror). Lets a caller skip a thread hand-off on hits. */
+int fcr_cache_peek(fcr_cache *c, const fcr_addr *a, struct fcr_check_result *out);
+
 /* Current counters. */
 void fcr_cache_stats(fcr_cache *c, struct fcr_cache_stats *s);
 

@@ -90,6 +90,11 @@ int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result
 	return rc;
 }
 
+int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out)
+{
+	return fcr_cache_peek(s->cache, a, out);
+}
+
 bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a)
 {
 	return fcr_cidrs_match(s->conf->exempt_hosts, a);

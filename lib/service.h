@@ -25,6 +25,9 @@ fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *trans
  * ran out (out is a temperror then). */
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached);
 
+/* The cached result for a if there is a fresh one (see fcr_cache_peek): 1 hit, 0 none, -1 memory. */
+int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out);
+
 /* True when ExemptHosts covers a. */
 bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a);
 

@@ -225,7 +225,14 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	if (c->skip)
 		return reply(c, SMFIP_NR_CONN, (c->nr & SMFIP_NR_CONN) ? SMFIS_CONTINUE : SMFIS_ACCEPT);
 	c->deadline_ms = c->start_ms + conf->check_timeout_ms + LATE_SLACK_MS;
-	c->job = fcr_job_submit(c->snap, &c->addr);
+	/* Most clients are in the cache: answer those here, without a hand-off to a worker. */
+	if (fcr_service_peek(c->snap->svc, &c->addr, &c->r) != 0) {
+		c->have_result = c->cached = true;
+		c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
+		fcr_stats_check(&fcr_milter_stats, &c->r, true);
+	} else {
+		c->job = fcr_job_submit(c->snap, &c->addr);
+	}
 	if (conf->reject_at == FCR_AT_CONNECT)
 		return decide(ctx, c);
 	return reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);

@@ -728,3 +728,33 @@ Test(concurrency, cache_heavy_eviction_sharded)
 {
 	run_storm(600, 3000, true);
 }
+
+/* ---- peek ---- */
+
+Test(cache, peek_sees_only_fresh_stored_entries)
+{
+	struct fake_clock clk = { 0 };
+	fcr_cache *c = new_cache(100, &clk);
+	struct filler f = { .sp = POSITIVE };
+	fcr_addr a = v4(7);
+	struct fcr_check_result r;
+
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(fcr_cache_peek(c, &a, &r), 0, "nothing stored yet");
+	cr_assert_eq(atomic_load(&f.calls), 0, "peek never fills");
+	cr_assert_not(get(c, &a, &f));
+	cr_assert_eq(fcr_cache_peek(c, &a, &r), 1);
+	assert_result_for(&r, &a, FCR_PASS);
+	fcr_check_result_clear(&r);
+	advance(&clk, 50 * 1000); /* the 50 s lifetime is over */
+	cr_assert_eq(fcr_cache_peek(c, &a, &r), 0);
+	struct fcr_cache_stats st;
+	fcr_cache_stats(c, &st);
+	cr_assert_eq(st.hits, 1);
+	cr_assert_eq(st.expired, 1);
+	fcr_cache_free(c);
+
+	c = new_cache(0, NULL);
+	cr_assert_eq(fcr_cache_peek(c, &a, &r), 0, "no cache, nothing to see");
+	fcr_cache_free(c);
+}
