@@ -215,7 +215,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	c->start_ms = fcr_now_ms();
 	if (!fcr_addr_from_sockaddr(sa, &c->addr)) {
 		c->skip = true;
-		c->skip_why = "no address";
+		c->skip_why = "no-address";
 		fcr_stats_add(&fcr_milter_stats.no_address, 1);
 	} else if (fcr_cidrs_match(conf->exempt_hosts, &c->addr)) {
 		c->skip = true;
@@ -407,9 +407,8 @@ static void log_connection(struct fcr_conn *c)
 {
 	char ip[FCR_ADDR_STRLEN], line[2048];
 	if (c->skip) {
-		if (c->addr.family)
-			fcr_log(LOG_DEBUG, "ip=%s action=accept %s", fcr_addr_format(&c->addr, ip, sizeof(ip)),
-			        c->skip_why);
+		fcr_log(LOG_INFO, "ip=%s result=none action=accept reason=%s",
+		        c->addr.family ? fcr_addr_format(&c->addr, ip, sizeof(ip)) : "-", c->skip_why);
 		return;
 	}
 	if (!c->have_result && c->job) {

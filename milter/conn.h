@@ -20,7 +20,7 @@ struct fcr_conn {
 
 	fcr_addr addr;
 	bool skip;                     /* no address or exempt: no check, no headers */
-	const char *skip_why;          /* "no address", "exempt" */
+	const char *skip_why;          /* "no-address", "exempt" (for the log) */
 	int64_t start_ms, deadline_ms; /* when the check started; when waiting for it stops */
 	bool have_result, cached, late;
 	struct fcr_check_result r;
