@@ -322,6 +322,7 @@ static int serve(struct run *r, int *ready_fd)
 	smfi_stop();
 	pthread_join(tid, NULL);
 	fcr_jobs_stop();
+	r->next_stats = 0;  /* the final figures, whatever the interval */
 	write_stats(r);
 	fcr_log(LOG_INFO, "stopped");
 	return status == MI_SUCCESS ? EX_OK : EX_SOFTWARE;

@@ -20,6 +20,7 @@ struct options {
 	const char *socket;
 	bool foreground, verbose, check_only, trace, json;
 	bool done;                 /* -V or -h: answered, exit 0 */
+	char sockopt[4096];        /* "Socket=..." for -p: lives as long as the overrides (reloads) */
 };
 
 static void usage(FILE *out)
@@ -91,11 +92,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 static struct fcr_config *load(struct options *o)
 {
-	char err[1024], sockopt[4096];
+	char err[1024];
 	if (o->socket) {
-		snprintf(sockopt, sizeof(sockopt), "Socket=%s", o->socket);
+		snprintf(o->sockopt, sizeof(o->sockopt), "Socket=%s", o->socket);
 		if (o->noverrides < MAX_OVERRIDES)
-			o->overrides[o->noverrides++] = sockopt;
+			o->overrides[o->noverrides++] = o->sockopt;
 	}
 	struct fcr_config *c = fcr_config_load(o->config, o->overrides, o->noverrides, err, sizeof(err));
 	if (!c)

@@ -1,0 +1,170 @@
+#!/bin/sh
+# Checks conf/spamassassin/: lints the rules with the stock rule set, then runs SpamAssassin (local
+# tests only, -L: no network) on messages carrying fcrdns-milter's headers and compares the rules hit.
+#   sh tests/spamassassin/run.sh [RULES_DIR]                     lint + the messages in messages/
+#   sh tests/spamassassin/run.sh [RULES_DIR] --lint              lint only
+#   sh tests/spamassassin/run.sh [RULES_DIR] --message FILE [--expect RULE[=SCORE],...]
+#        [--absent RULE,...] [--authserv ID]                     one message, e.g. one really delivered
+# RULES_DIR defaults to conf/spamassassin. A message file may start with comment lines
+# "# Expect: RULE[=SCORE],..." and "# Absent: RULE,..." (stripped before scanning); --expect/--absent
+# add to them. A SCORE is compared as a number. --authserv names the authserv-id whose
+# Authentication-Results are trusted (default mx.test.example, the one of the messages here).
+# Prints one line per case and, last, "N passed, M failed"; exits 1 when something failed.
+#
+# Other suites can source this file with FCR_SA_LIB=1 set and call:
+#   fcr_sa_setup RULES_DIR [AUTHSERV]    (once; needs W, a scratch directory)
+#   fcr_sa_check NAME FILE EXPECT ABSENT (counts into PASSED / FAILED)
+# The harness's own settings (in $W/sa-site/zz_fcrdns_test.cf) give the Authentication-Results rules,
+# which conf/spamassassin disables by default, the scores of the X-FCrDNS rules so that they show.
+set -u
+
+PASSED=${PASSED:-0}
+FAILED=${FAILED:-0}
+
+fcr_sa_ok() {
+	PASSED=$((PASSED + 1))
+	printf 'ok   %s\n' "$1"
+}
+
+fcr_sa_bad() {
+	FAILED=$((FAILED + 1))
+	printf 'FAIL %s\n' "$1"
+}
+
+# fcr_sa_setup RULES_DIR [AUTHSERV]: a site configuration directory in $W/sa-site with Debian's
+# plugin list, the AuthRes plugin, the rules under test and the harness's settings.
+fcr_sa_setup() {
+	FCR_SA_RULES=$1
+	FCR_SA_SITE=$W/sa-site
+	rm -rf "$FCR_SA_SITE"
+	mkdir -p "$FCR_SA_SITE" || return 1
+	cp /etc/spamassassin/*.pre "$FCR_SA_SITE/" || return 1
+	echo 'loadplugin Mail::SpamAssassin::Plugin::AuthRes' >"$FCR_SA_SITE/zz_fcrdns_test.pre"
+	cp "$FCR_SA_RULES"/*.cf "$FCR_SA_SITE/" || return 1
+	cat >"$FCR_SA_SITE/zz_fcrdns_test.cf" <<EOF
+# Written by tests/spamassassin/run.sh: trust our authserv-id only, wherever its header sits.
+authres_trusted_authserv ${2:-mx.test.example}
+authres_networks all
+score FCRDNS_AR_FAIL 3.0
+score FCRDNS_AR_PERMERROR 2.0
+score FCRDNS_AR_TEMPERROR 0.001
+score FCRDNS_AR_PASS -0.001
+EOF
+	: >"$W/sa-prefs"
+}
+
+# fcr_sa_lint: the rules with the stock rule set; any output is a warning and fails.
+fcr_sa_lint() {
+	if spamassassin --lint --siteconfigpath="$FCR_SA_SITE" --prefs-file="$W/sa-prefs" \
+		>"$W/lint.out" 2>&1 && ! [ -s "$W/lint.out" ]; then
+		fcr_sa_ok "lint $FCR_SA_RULES"
+	else
+		fcr_sa_bad "lint $FCR_SA_RULES"
+		sed -e 's/^/    | /' "$W/lint.out"
+	fi
+}
+
+# fcr_sa_hits FILE: prints "RULE=SCORE" one a line for every rule the message hits.
+fcr_sa_hits() {
+	awk 'body || !/^# / { body = 1; print }' "$1" >"$W/msg.eml"
+	spamassassin -t -L --siteconfigpath="$FCR_SA_SITE" --prefs-file="$W/sa-prefs" \
+		--cf='clear_report_template' --cf='report FCRDNS-TEST-HITS _TESTSSCORES(,)_' \
+		<"$W/msg.eml" 2>"$W/sa.err" | sed -n 's/^FCRDNS-TEST-HITS //p' | tail -n 1 | tr ',' '\n'
+}
+
+# fcr_sa_header FILE WORD: the comma list after "# WORD:" in the file's leading comment lines.
+fcr_sa_header() {
+	awk -v w="# $2:" '!/^# / { exit } index($0, w) == 1 { print substr($0, length(w) + 1) }' "$1" |
+		tr -d ' \t' | paste -sd, -
+}
+
+# fcr_sa_check NAME FILE EXPECT ABSENT: EXPECT is RULE[=SCORE],..., ABSENT is RULE,...
+fcr_sa_check() {
+	_name=$1 _file=$2 _why=""
+	fcr_sa_hits "$_file" >"$W/hits"
+	if ! [ -s "$W/hits" ]; then
+		_why=" (no report from spamassassin)"
+		[ -s "$W/sa.err" ] && _why="$_why: $(head -n 3 "$W/sa.err" | tr '\n' ' ')"
+	fi
+	for _e in $(echo "$3" | tr ',' ' '); do
+		_rule=${_e%%=*}
+		_got=$(sed -n "s/^$_rule=//p" "$W/hits")
+		if [ -z "$_got" ]; then
+			_why="$_why $_rule missing;"
+		elif [ "$_rule" != "$_e" ] && ! awk -v a="$_got" -v b="${_e#*=}" 'BEGIN { exit !(a + 0 == b + 0) }'; then
+			_why="$_why $_rule scored $_got, expected ${_e#*=};"
+		fi
+	done
+	for _rule in $(echo "$4" | tr ',' ' '); do
+		grep -q "^$_rule=" "$W/hits" && _why="$_why $_rule hit;"
+	done
+	if [ -z "$_why" ]; then
+		fcr_sa_ok "$_name: $(paste -sd' ' "$W/hits" | tr -s ' ')"
+	else
+		fcr_sa_bad "$_name:$_why"
+		sed -e 's/^/    | hit: /' "$W/hits"
+	fi
+}
+
+fcr_sa_summary() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+[ "${FCR_SA_LIB:-}" = 1 ] && return 0
+
+# ---- main ----
+HERE=$(cd "$(dirname "$0")" && pwd)
+RULES=$HERE/../../conf/spamassassin
+MODE=all MSG="" EXPECT="" ABSENT="" AUTHSERV=mx.test.example
+usage() {
+	sed -n '4,8s/^# \{0,1\}//p' "$0" >&2
+	exit 64
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--lint) MODE=lint ;;
+	--message) [ $# -ge 2 ] || usage; MODE=message MSG=$2; shift ;;
+	--expect) [ $# -ge 2 ] || usage; EXPECT=$EXPECT,$2; shift ;;
+	--absent) [ $# -ge 2 ] || usage; ABSENT=$ABSENT,$2; shift ;;
+	--authserv) [ $# -ge 2 ] || usage; AUTHSERV=$2; shift ;;
+	-h | --help) usage ;;
+	-*) echo "run.sh: unknown option $1" >&2; usage ;;
+	*) RULES=$1 ;;
+	esac
+	shift
+done
+if ! command -v spamassassin >/dev/null 2>&1 || ! [ -d /etc/spamassassin ]; then
+	echo "run.sh: spamassassin is not installed (Debian: apt-get install -y spamassassin)" >&2
+	exit 69
+fi
+if ! ls "$RULES"/*.cf >/dev/null 2>&1; then
+	echo "run.sh: $RULES: no *.cf rules there" >&2
+	exit 66
+fi
+if [ "$MODE" = message ] && ! [ -r "$MSG" ]; then
+	echo "run.sh: $MSG: cannot read the message" >&2
+	exit 66
+fi
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-satest.XXXXXX") || exit 73
+trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+fcr_sa_setup "$RULES" "$AUTHSERV" || { echo "run.sh: cannot prepare $W" >&2; exit 73; }
+
+case $MODE in
+lint)
+	fcr_sa_lint
+	;;
+message)
+	fcr_sa_check "$MSG" "$MSG" "$(fcr_sa_header "$MSG" Expect)$EXPECT" "$(fcr_sa_header "$MSG" Absent)$ABSENT"
+	;;
+all)
+	fcr_sa_lint
+	for m in "$HERE"/messages/*.eml; do
+		fcr_sa_check "$(basename "$m")" "$m" "$(fcr_sa_header "$m" Expect)" "$(fcr_sa_header "$m" Absent)"
+	done
+	;;
+esac
+fcr_sa_summary
