@@ -1,8 +1,11 @@
 # fcrdns-milter — build, test and run.
 #   make            build lib/libfcrdns.a and milter/fcrdns-milter
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
-#   make check      install test dependencies, build, run unit + integration tests, plain and sanitized
+#   make check      install test dependencies, build, run every test: unit, DNS integration, milter
+#                   (miltertest), Postfix end to end, docs, fuzz replay, clang, ASan/UBSan, TSan
 #   make bench      benchmarks
+#   make fuzz       run the fuzz targets for FUZZ_SECONDS each
+#   make install / uninstall   PREFIX (default /usr/local), DESTDIR
 # Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
 
 CC       ?= cc
@@ -34,7 +37,7 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 
-.PHONY: all run check check-unit check-integration check-asan check-tsan check-clang bench deps deps-run \
+.PHONY: all run check check-unit check-integration check-milter check-postfix check-asan check-tsan check-clang bench deps deps-run \
         install clean check-fuzz
 
 all: $(MILTER_BIN) milter/fcrdns-milter
@@ -67,7 +70,8 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB_A)
 
 # ---- dependencies (Debian 12) ----
 BUILD_DEBS := build-essential pkg-config libmilter-dev libldns-dev
-TEST_DEBS  := libcriterion-dev nsd unbound ldnsutils dnsutils miltertest swaks postfix clang iproute2 util-linux
+TEST_DEBS  := libcriterion-dev nsd unbound ldnsutils dnsutils miltertest swaks postfix clang \
+              libclang-rt-14-dev iproute2 util-linux spamassassin mandoc groff-base
 
 deps:
 	@sh tests/deps.sh $(BUILD_DEBS) $(TEST_DEBS)
@@ -89,6 +93,10 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit
 	@$(MAKE) --no-print-directory check-integration
+	@$(MAKE) --no-print-directory check-milter
+	@$(MAKE) --no-print-directory check-postfix
+	@$(MAKE) --no-print-directory check-docs
+	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-clang
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-tsan
@@ -100,6 +108,13 @@ check-unit: $(UNIT_BIN)
 check-integration: $(MILTER_BIN)
 	sh tests/integration/run.sh $(MILTER_BIN)
 
+check-milter: $(MILTER_BIN)
+	sh tests/milter/run.sh $(MILTER_BIN)
+
+# The throughput figures of the Postfix suite belong to make bench, not to every test run.
+check-postfix: $(MILTER_BIN)
+	FCR_PF_BENCH_MSGS=0 sh tests/postfix/run.sh $(MILTER_BIN)
+
 # clang, warnings as errors: compile everything, run nothing extra.
 check-clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter
@@ -109,6 +124,9 @@ check-asan:
 		build/asan/unit-tests build/asan/fcrdns-milter
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/unit-tests --jobs 2
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/integration/run.sh build/asan/fcrdns-milter
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/milter/run.sh build/asan/fcrdns-milter
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 FCR_PF_BENCH_MSGS=0 FCR_PF_LOAD_MSGS=500 \
+		sh tests/postfix/run.sh build/asan/fcrdns-milter
 
 # TSan for the concurrent parts: the "concurrency" suite of the unit tests. Criterion's runner cannot
 # start under TSan, so these tests are built against a small stand-in (tests/tsan/).
@@ -138,8 +156,69 @@ bench: $(MILTER_BIN) $(BENCH_BIN)
 
 -include $(BENCH_OBJ:.o=.d)
 
+# ---- installing ----
+# `make install PREFIX=/usr DESTDIR=/tmp/stage` for a package. The configuration is read from
+# /etc/fcrdns-milter.conf whatever PREFIX is; the example goes to DOCDIR, not over a live one.
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/fcrdns-milter
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOC_FILES := README.md conf/fcrdns-milter.conf conf/postfix/main.cf.snippet conf/sendmail/fcrdns-milter.mc \
+             conf/spamassassin/fcrdns.cf conf/rspamd/local.d/regexp.conf
+
+.PHONY: uninstall check-docs
+
 install: all
-	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(PREFIX)/sbin/fcrdns-milter
+	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(SBINDIR)/fcrdns-milter
+	install -D -m 0644 man/fcrdns-milter.8 $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8
+	install -D -m 0644 man/fcrdns-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5
+	for f in $(DOC_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f#conf/} || exit 1; \
+	done
+	install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/fcrdns-milter|$(SBINDIR)/fcrdns-milter|g' systemd/fcrdns-milter.service \
+		>$(DESTDIR)$(UNITDIR)/fcrdns-milter.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fcrdns-milter.service
+	install -D -m 0644 systemd/fcrdns-milter.sysusers $(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf
+	install -D -m 0644 systemd/fcrdns-milter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/fcrdns-milter $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8 \
+		$(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5 $(DESTDIR)$(UNITDIR)/fcrdns-milter.service \
+		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf
+	for f in $(DOC_FILES); do rm -f $(DESTDIR)$(DOCDIR)/$${f#conf/}; done
+	-rmdir $(DESTDIR)$(DOCDIR)/rspamd/local.d $(DESTDIR)$(DOCDIR)/rspamd $(DESTDIR)$(DOCDIR)/postfix \
+		$(DESTDIR)$(DOCDIR)/sendmail $(DESTDIR)$(DOCDIR)/spamassassin $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# ---- documentation and integration snippets ----
+# Both manual pages lint-clean (mandoc warnings, groff warnings), every configuration keyword and
+# every option documented, the SpamAssassin rules linted and tried on messages, and, where rspamd
+# is installed, the rspamd rules checked by rspamd itself (tests/rspamd/run.sh, as root).
+MAN_PAGES := man/fcrdns-milter.8 man/fcrdns-milter.conf.5
+
+check-docs:
+	@sh tests/deps.sh mandoc groff-base spamassassin
+	mandoc -Tlint -W warning $(MAN_PAGES)
+	@for p in $(MAN_PAGES); do \
+		out=$$(groff -mandoc -ww -z $$p 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; echo "check-docs: groff warns about $$p"; exit 1; fi; \
+	done
+	@for k in $$(sed -n '/ keys\[\] = {/,/^};/s/^[[:space:]]*{ "\([A-Za-z]*\)", .*/\1/p' lib/config_keys.c); do \
+		grep -Eq "^\.It Cm (.*[ ,])?$$k( |$$)" man/fcrdns-milter.conf.5 || \
+			{ echo "check-docs: keyword $$k is not in man/fcrdns-milter.conf.5"; exit 1; }; \
+		grep -Eiq "^#?$$k( |$$)" conf/fcrdns-milter.conf || \
+			{ echo "check-docs: keyword $$k is not in conf/fcrdns-milter.conf"; exit 1; }; \
+	done
+	@for o in $$(sed -n 's/.*getopt(argc, argv, "\([^"]*\)").*/\1/p' milter/main.c | tr -d ':' | sed 's/./& /g'); do \
+		grep -Eq "^\.It Fl $$o( |$$)" man/fcrdns-milter.8 || \
+			{ echo "check-docs: option -$$o is not in man/fcrdns-milter.8"; exit 1; }; \
+	done
+	@echo "check-docs: manual pages lint-clean, every keyword and option documented"
+	sh tests/spamassassin/run.sh conf/spamassassin
+	@if command -v rspamd >/dev/null 2>&1; then sh tests/rspamd/run.sh conf/rspamd/local.d; \
+	else echo "check-docs: rspamd not installed, its rules not checked (apt-get install rspamd)"; fi
 
 clean:
 	rm -rf build run milter/fcrdns-milter
@@ -156,6 +235,7 @@ FUZZ_SECONDS   ?= 60
 FUZZ_CHECK_RUNS ?= 20000
 FUZZ_CHECK_SECONDS ?= 8
 FUZZ_ARTIFACTS ?= $(BUILD)/fuzz/artifacts
+FUZZ_CRASHES   ?= tests/fuzz/crashes
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP
 FUZZ_NAMES  := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -180,23 +260,24 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_ARTIFACTS)
-	@for t in $(FUZZ_NAMES); do \
+	@failed=""; for t in $(FUZZ_NAMES); do \
 		mkdir -p $(BUILD)/fuzz/corpus/$$t; \
 		echo "== $$t: $(FUZZ_SECONDS) s"; \
 		$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) $(FUZZ_DICT) -max_total_time=$(FUZZ_SECONDS) \
 			-artifact_prefix=$(FUZZ_ARTIFACTS)/$$t- \
-			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t </dev/null || exit 1; \
-	done
+			$(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t </dev/null || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed (see $(FUZZ_ARTIFACTS))"; exit 1; fi
 
-# Reproducers kept in tests/fuzz/crashes/ are named after their target (fuzz_X-...).
+# Reproducers kept in $(FUZZ_CRASHES) are named after their target (fuzz_X-...) and must pass.
 check-fuzz: $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_ARTIFACTS)
 	@for t in $(FUZZ_NAMES); do \
 		rm -rf $(BUILD)/fuzz/check/$$t; mkdir -p $(BUILD)/fuzz/check/$$t; \
-		set -- tests/fuzz/crashes/$$t-*; \
+		set -- $(FUZZ_CRASHES)/$$t-*; \
 		if [ -e "$$1" ]; then \
 			$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) "$$@" </dev/null >$(BUILD)/fuzz/check/$$t.log 2>&1 \
-				|| { cat $(BUILD)/fuzz/check/$$t.log; echo "check-fuzz: $$t: a kept reproducer fails"; exit 1; }; \
+				|| { tail -n 60 $(BUILD)/fuzz/check/$$t.log; echo "check-fuzz: $$t: a kept reproducer fails"; exit 1; }; \
 		fi; \
 		$(FUZZ_ENV) $(BUILD)/fuzz/$$t $(FUZZ_OPTS) $(FUZZ_DICT) -runs=$(FUZZ_CHECK_RUNS) \
 			-max_total_time=$(FUZZ_CHECK_SECONDS) -artifact_prefix=$(FUZZ_ARTIFACTS)/$$t- \

@@ -1,6 +1,7 @@
 /* The generic-name attribute (SPEC "The check", item 6): the client address embedded in the PTR
  * name, dynamic-pool words, the static/mail exception, and the administrator's extra patterns. */
 #include "generic.h"
+#include "pattern.h"
 
 #include <errno.h>
 #include <regex.h>
@@ -402,6 +403,11 @@ static int add_pattern(fcr_generic *g, const char *pattern, const char *path, si
 		return -1;
 	}
 	g->re = grown;
+	char why[128];
+	if (!fcr_pattern_acceptable(pattern, why, sizeof(why))) {
+		snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
+		return -1;
+	}
 	int rc = regcomp(&g->re[g->nre], pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
 	if (rc != 0) {
 		char msg[128];

@@ -136,7 +136,7 @@ void fcr_trace_text(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 static void json_str(FILE *out, const char *key, const char *val)
 {
 	char buf[2 * NAMEBUF];
-	fprintf(out, "\"%s\":", key);
+	fprintf(out, "%s:", fcr_format_json_string(key, buf, sizeof(buf)));
 	if (val)
 		fputs(fcr_format_json_string(val, buf, sizeof(buf)), out);
 	else

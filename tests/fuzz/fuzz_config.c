@@ -122,7 +122,7 @@ static void check_outputs(const struct fcr_config *c, enum fcr_result res)
 {
 	struct fcr_check_result r;
 	struct fcr_name nm;
-	struct fcr_trace_ctx ctx = { c, false, false };
+	struct fcr_trace_ctx ctx = { .conf = c };
 	char buf[4096];
 
 	sample_result(&r, &nm, res);

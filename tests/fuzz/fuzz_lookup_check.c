@@ -27,16 +27,30 @@ struct fuzz_dns {
 static struct fcr_config *conf;
 static fcr_generic *generic;
 
+static char long_escaped[1010], long_valid[256], too_long[1500];
+
 /* Names the decoder can pick: valid, generic-looking, case, escapes, limits, junk. */
-static const char *const dictionary[] = {
+static const char *dictionary[] = {
 	"host.example.", "mail.example.com.", "HOST.Example.", "host.example", ".", "",
 	"dyn-1-2-3-4.pool.example.net.", "static.mx.example.", "4.3.2.1.in-addr.arpa.",
 	"a\\.b.example.", "\\000\\255.example.", "x\\(y\\)\\;z\"q.example.", "1.2.3.4.",
 	"under_score.example.", "-bad-.example.", "a..b.example.", "%n%a%%.example.",
 	"0123456789012345678901234567890123456789012345678901234567890123.example.",
-	"\\",
+	"\\", long_escaped, long_valid, too_long,
 };
 #define NDICT (sizeof(dictionary) / sizeof(dictionary[0]))
+
+/* Names at and beyond the limits of a DNS name in presentation form, built once. */
+static void make_long_names(void)
+{
+	for (size_t i = 0; i < 250; i++)
+		memcpy(long_escaped + 4 * i, "\\255", 4);
+	strcpy(long_escaped + 1000, ".example.");
+	for (size_t i = 0; i < 252; i++)
+		long_valid[i] = i % 64 == 63 ? '.' : 'a';
+	strcpy(long_valid + 252, "b.");
+	memset(too_long, 'x', sizeof(too_long) - 1);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -47,6 +61,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char err[512];
 	(void)argc;
 	(void)argv;
+	make_long_names();
 	conf = fcr_config_load("/dev/null", overrides, sizeof(overrides) / sizeof(overrides[0]), err,
 	                       sizeof(err));
 	generic = fcr_generic_new(NULL, err, sizeof(err));
@@ -110,21 +125,29 @@ static void pick_addr(struct fuzz_dns *f, uint16_t type, fcr_addr *a)
 		a->bytes[i] = fuzz_u8(&f->in);
 }
 
+/* A record of type A, AAAA, CNAME or PTR as dns.h promises; now and then, beyond the promise,
+ * an SOA or any other type (without data), which the lookup must simply pass over. */
 static void add_record(struct fuzz_dns *f, const char *question, struct fcr_reply *r)
 {
-	static const uint16_t types[] = { FCR_T_A, FCR_T_AAAA, FCR_T_CNAME, FCR_T_PTR };
-	uint16_t type = types[fuzz_u8(&f->in) & 3];
+	static const uint16_t types[] = { FCR_T_A,   FCR_T_AAAA, FCR_T_CNAME, FCR_T_PTR,
+		                              FCR_T_SOA, 0,          FCR_T_PTR,   FCR_T_A };
+	uint16_t type = types[fuzz_u8(&f->in) & 7];
 	char *owner = pick_name(f, question), *target = NULL;
 	uint32_t ttl = fuzz_u32(&f->in);
-	fcr_addr a;
+	fcr_addr a, *ap = NULL;
 
+	if (type == 0) {
+		type = (uint16_t)(fuzz_u8(&f->in) << 8);
+		type |= fuzz_u8(&f->in);
+	}
 	if (type == FCR_T_A || type == FCR_T_AAAA) {
 		pick_addr(f, type, &a);
-	} else {
+		ap = &a;
+	} else if (type == FCR_T_CNAME || type == FCR_T_PTR) {
 		target = pick_name(f, question);
 		pool_add(f, target);
 	}
-	if (!owner || fcr_reply_add(r, owner, type, ttl, target, target ? NULL : &a) != 0)
+	if (!owner || fcr_reply_add(r, owner, type, ttl, target, ap) != 0)
 		abort();
 	free(owner);
 	free(target);
@@ -313,7 +336,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fcr_check_result copy;
 	FUZZ_ASSERT(fcr_check_result_copy(&copy, &r) == 0);
 	fcr_check_result_clear(&r);
-	struct fcr_trace_ctx ctx = { conf, flags & 0x40, flags & 0x80 };
+	struct fcr_trace_ctx ctx = { .conf = conf, .cached = flags & 0x40,
+	                             .exempt = flags & 0x80 };
 	check_headers(&copy, small);
 	check_summary(&ctx, &copy);
 	check_traces(&ctx, &copy);

@@ -20,63 +20,19 @@ if [ ! -f "$BIN" ] || [ ! -x "$BIN" ]; then
 	exit 66
 fi
 
-# Private namespaces: only 'lo', so nothing leaves the machine and the fixed ports cannot collide; a
-# PID namespace too when possible, so that no server can outlive the run whatever happens to us.
-if [ -z "${FCR_ITEST_NS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
-		export FCR_ITEST_NS=private
-		if unshare -n -p -f --mount-proc --kill-child=TERM true 2>/dev/null; then
-			exec unshare -n -p -f --mount-proc --kill-child=TERM sh "$HERE/run.sh" "$BIN"
-		fi
-		exec unshare -n sh "$HERE/run.sh" "$BIN"
-	fi
-	FCR_ITEST_NS=host
-fi
-if [ "$FCR_ITEST_NS" = private ]; then
-	if ! ip link set lo up; then
-		echo "run.sh: cannot bring up lo in the private network namespace" >&2
-		exit 71
-	fi
-	echo "# private network namespace (loopback only)"
-else
-	echo "# NOTE: not root or no 'unshare -n': using loopback in the host's network namespace;"
-	echo "#       ports 127.0.0.1:5353-5355 must be free"
-fi
-
-for tool in nsd unbound ldns-testns dig timeout awk; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "run.sh: '$tool' not found (Debian: apt-get install nsd unbound ldnsutils dnsutils)" >&2
-		exit 69
-	fi
-done
+# shellcheck source=../lib/dns.sh
+. "$HERE/../lib/dns.sh"
+dns_isolate "$HERE/run.sh" "$BIN"
+dns_require nsd unbound ldns-testns dig timeout awk
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-itest.XXXXXX") || exit 73
-DNS=$HERE/dns
 . "$HERE/lib.sh"
 
-# ---- servers ----
-
-SERVER_PIDS=""
-TESTNS_FORKS=""
-LOGS="nsd.log nsd.out unbound.log unbound.out testns.out"
-TESTNS_NFORK=8   # each sleep=3 answer blocks one fork for 3 s
-
-# stop_pid PID: TERM, then KILL after 5 s if it is still there; reaps it.
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	( sleep 5; kill -KILL "$1" 2>/dev/null ) &
-	_dog=$!
-	wait "$1" 2>/dev/null
-	kill "$_dog" 2>/dev/null
-	wait "$_dog" 2>/dev/null
-}
+# ---- servers (tests/lib/dns.sh) ----
 
 cleanup() {
 	trap - EXIT INT TERM HUP
-	for _p in $TESTNS_FORKS; do kill -TERM "$_p" 2>/dev/null; done
-	for _p in $SERVER_PIDS; do kill -TERM "$_p" 2>/dev/null; done
-	for _p in $SERVER_PIDS; do stop_pid "$_p"; done
-	for _p in $TESTNS_FORKS; do kill -KILL "$_p" 2>/dev/null; done
+	dns_stop
 	if [ "${FCR_ITEST_KEEP:-}" = 1 ]; then
 		echo "# kept $W" >&2
 	else
@@ -90,61 +46,13 @@ trap 'exit 129' HUP
 
 # subst TEMPLATE [NAMESERVERS DNSTIMEOUT DNSRETRIES CHECKTIMEOUT]: the template with @PLACEHOLDERS@ filled.
 subst() {
-	sed -e "s|@ZONES@|$DNS|g" -e "s|@RUN@|$W|g" -e "s|@NAMESERVERS@|${2:-}|g" -e "s|@DNSTIMEOUT@|${3:-}|g" \
-	    -e "s|@DNSRETRIES@|${4:-}|g" -e "s|@CHECKTIMEOUT@|${5:-}|g" "$1"
-}
-
-# server_logs [LINES]: the tails of the logs of the servers in $LOGS.
-server_logs() {
-	for _f in $LOGS; do
-		_f=$W/$_f
-		[ -s "$_f" ] || continue
-		echo "    -- tail of ${_f##*/}"
-		case $_f in
-		# ldns-testns -v dumps every packet: its one-line notes are enough
-		*/testns.out) grep -E '^(query |no answer|sleeping|Could not|recv)' "$_f" ;;
-		*) cat "$_f" ;;
-		esac | tail -n "${1:-8}" | cat -v | sed -e 's/^/    | /'
-	done
-}
-
-# ready PORT QNAME QTYPE EXPECTED: polls (up to ~10 s) until the server answers as expected.
-ready() {
-	_i=0
-	while [ "$_i" -lt 100 ]; do
-		if dig -p "$1" @127.0.0.1 "$2" "$3" +short +time=1 +tries=1 2>/dev/null | grep -qxF -- "$4"; then
-			return 0
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
+	dns_subst "$1" NAMESERVERS="${2:-}" DNSTIMEOUT="${3:-}" DNSRETRIES="${4:-}" CHECKTIMEOUT="${5:-}"
 }
 
 start_servers() {
-	subst "$DNS/nsd.conf.in" >"$W/nsd.conf"
-	subst "$DNS/unbound.conf.in" >"$W/unbound.conf"
-	nsd -d -c "$W/nsd.conf" >"$W/nsd.out" 2>&1 &
-	SERVER_PIDS="$SERVER_PIDS $!"
-	unbound -d -c "$W/unbound.conf" >"$W/unbound.out" 2>&1 &
-	SERVER_PIDS="$SERVER_PIDS $!"
-	ldns-testns -v -p 5355 -f "$TESTNS_NFORK" "$DNS/faults.data" >"$W/testns.out" 2>&1 &
-	SERVER_PIDS="$SERVER_PIDS $!"
-	_bad=""
-	ready 5353 good.test.example A 127.0.0.2 || _bad="$_bad NSD(:5353)"
-	ready 5354 2.0.0.127.in-addr.arpa PTR good.test.example. || _bad="$_bad unbound(:5354)"
-	ready 5355 ready.test.example TXT '"ok"' || _bad="$_bad ldns-testns(:5355)"
-	# the forks print "forked pid: N" as they start: collect every one of them to stop them later
-	_i=0
-	while [ "$(grep -c '^forked pid: ' "$W/testns.out")" -lt "$TESTNS_NFORK" ] && [ "$_i" -lt 50 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	TESTNS_FORKS=$(sed -n 's/^forked pid: *\([0-9][0-9]*\).*/\1/p' "$W/testns.out")
-	[ "$(echo "$TESTNS_FORKS" | grep -c .)" -eq "$TESTNS_NFORK" ] || _bad="$_bad ldns-testns-forks"
-	if [ -n "$_bad" ]; then
-		fail_case "servers: not answering within 10 s:$_bad"
-		server_logs 20
+	if ! dns_start "$W" all; then
+		fail_case "servers: not answering within 10 s:$DNS_BAD"
+		dns_server_logs 20
 		summary
 		exit 1
 	fi
@@ -229,7 +137,7 @@ case_failed() {
 	show "$W/out"
 	echo "    -- stderr"
 	show "$W/err"
-	server_logs
+	dns_server_logs
 }
 
 # t ADDRESS RESULT WHAT [CHECK]...: one `-t ADDRESS -j` run with $CONF and $OPTS (extra options).
@@ -377,7 +285,7 @@ subst "$HERE/fcrdns-milter.conf.in" 127.0.0.1:5355 1 0 2 >"$W/testns-ns.conf"
 
 echo "# through unbound (Nameservers 127.0.0.1:5354)"
 CONF=$W/unbound-ns.conf
-LOGS="nsd.log nsd.out unbound.log unbound.out"
+DNS_LOGS="nsd.log nsd.out unbound.log unbound.out"
 OPTS=""
 t 127.0.0.2 pass "PTR and A agree" confirmed_name=good.test.example ptr_names=good.test.example \
 	generic=false score=0 action=accept raw=iprev=pass
@@ -441,7 +349,7 @@ fi
 
 echo "# through ldns-testns (Nameservers 127.0.0.1:5355, DNSTimeout 1, DNSRetries 0, CheckTimeout 2)"
 CONF=$W/testns-ns.conf
-LOGS="testns.out"
+DNS_LOGS="testns.out"
 OPTS=""
 t 127.0.0.20 temperror "SERVFAIL" confirmed_name=null
 t 127.0.0.23 temperror "REFUSED" confirmed_name=null
