@@ -13,6 +13,7 @@ struct fcr_service {
 	fcr_transport *transport;
 	fcr_generic *generic;
 	fcr_cache *cache;
+	bool own_cache;
 	struct fcr_check_params params;
 };
 
@@ -35,8 +36,19 @@ static fcr_transport *real_transport(const struct fcr_config *conf, char *err, s
 	return fcr_resolver_new(&rc, err, errlen);
 }
 
-fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *transport, char *err,
-                             size_t errlen)
+struct fcr_cache_conf fcr_service_cache_conf(const struct fcr_config *conf)
+{
+	struct fcr_cache_conf cc = {
+		.capacity = conf->cache_size,
+		.max_ttl = conf->cache_max_ttl,
+		.neg_max_ttl = conf->neg_cache_max_ttl,
+		.error_ttl = conf->error_cache_ttl,
+	};
+	return cc;
+}
+
+fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport *transport,
+                                    fcr_cache *cache, char *err, size_t errlen)
 {
 	fcr_service *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -51,16 +63,15 @@ fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *trans
 	s->generic = fcr_generic_new(conf->generic_patterns, err, errlen);
 	if (!s->generic)
 		goto fail;
-	struct fcr_cache_conf cc = {
-		.capacity = conf->cache_size,
-		.max_ttl = conf->cache_max_ttl,
-		.neg_max_ttl = conf->neg_cache_max_ttl,
-		.error_ttl = conf->error_cache_ttl,
-	};
-	s->cache = fcr_cache_new(&cc);
-	if (!s->cache) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	s->cache = cache;
+	if (!cache) {
+		struct fcr_cache_conf cc = fcr_service_cache_conf(conf);
+		s->own_cache = true;
+		s->cache = fcr_cache_new(&cc);
+		if (!s->cache) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	s->params.max_ptr_names = conf->max_ptr_names;
 	s->params.timeout_ms = conf->check_timeout_ms;
@@ -69,6 +80,12 @@ fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *trans
 fail:
 	fcr_service_free(s);
 	return NULL;
+}
+
+fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *transport, char *err,
+                             size_t errlen)
+{
+	return fcr_service_new_shared(conf, transport, NULL, err, errlen);
 }
 
 static int fill(void *arg, const fcr_addr *a, struct fcr_check_result *out)
@@ -109,7 +126,8 @@ void fcr_service_free(fcr_service *s)
 {
 	if (!s)
 		return;
-	fcr_cache_free(s->cache);
+	if (s->own_cache)
+		fcr_cache_free(s->cache);
 	fcr_generic_free(s->generic);
 	fcr_transport_free(s->transport);
 	free(s);

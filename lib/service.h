@@ -20,6 +20,14 @@ typedef struct fcr_service fcr_service;
 fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *transport, char *err,
                              size_t errlen);
 
+/* The same with a cache that outlives the service (a configuration reload keeps the cache): cache is
+ * borrowed and must outlive the service; conf's Cache* keywords are then not used. */
+fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport *transport,
+                                    fcr_cache *cache, char *err, size_t errlen);
+
+/* The cache settings of conf, as fcr_cache_new takes them. */
+struct fcr_cache_conf fcr_service_cache_conf(const struct fcr_config *conf);
+
 /* Checks address a through the cache. out (zeroed by the caller) receives a copy the caller owns;
  * *cached (may be NULL) says whether no lookup ran for this call. Returns 0, or -1 when memory
  * ran out (out is a temperror then). */

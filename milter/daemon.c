@@ -244,14 +244,17 @@ static void reload(const struct run *r)
 	fcr_stats_add(&fcr_milter_stats.reloads, 1);
 	struct fcr_config *conf = fcr_config_load(r->o->config, r->o->overrides, r->o->noverrides, err,
 	                                          sizeof(err));
-	struct fcr_snapshot *s = conf ? fcr_snapshot_new(conf, err, sizeof(err)) : NULL;
+	struct fcr_snapshot *old = fcr_snapshot_get();
+	struct fcr_snapshot *s = conf ? fcr_snapshot_new(conf, old, err, sizeof(err)) : NULL;
 	if (!s) {
+		fcr_snapshot_put(old);
 		fcr_stats_add(&fcr_milter_stats.reload_failures, 1);
 		fcr_log(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
 		return;
 	}
-	struct fcr_snapshot *old = fcr_snapshot_get();
 	warn_fixed(old->conf, s->conf);
+	if (s->cache != old->cache)
+		fcr_log(LOG_INFO, "reload: cache settings changed, starting with an empty cache");
 	fcr_snapshot_put(old);
 	fcr_snapshot_install(s);
 	fcr_log(LOG_INFO, "configuration reloaded from %s",
@@ -355,7 +358,7 @@ int fcr_daemon_run(struct fcr_config *conf, const struct fcr_daemon_opts *o)
 	char err[1024];
 
 	fcr_log_open(o->foreground, conf->syslog, conf->syslog_facility, o->verbose);
-	struct fcr_snapshot *s = fcr_snapshot_new(conf, err, sizeof(err));
+	struct fcr_snapshot *s = fcr_snapshot_new(conf, NULL, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "fcrdns-milter: %s\n", err);
 		free(pidfile);

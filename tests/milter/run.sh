@@ -367,6 +367,12 @@ if ready hup; then
 	grep 'reload failed' "$W/hup.err" | grep -q "hup\.conf:$HUP_BAD_LINE:" ||
 		_pr="${_pr:+$_pr; }no 'reload failed ... hup.conf:$HUP_BAD_LINE:' in its log"
 	check "[hup] a broken file on SIGHUP is logged with file:line, the daemon keeps running" "$_pr"
+	# One cache per process: 127.0.0.2 was looked up before the first reload (which changed no
+	# Cache* keyword), so a connection after it is answered from the same cache.
+	_pr=""
+	sed -n '/configuration reloaded/,$p' "$W/hup.err" | grep -m 1 'ip=127\.0\.0\.2 ' | grep -q 'cached=yes' ||
+		_pr="no 'ip=127.0.0.2 ... cached=yes' after the reload: the cache did not survive it"
+	check "[hup] the cache survives a reload" "$_pr"
 fi
 
 section "StatsFile (StatsInterval 1)"
