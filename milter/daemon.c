@@ -54,10 +54,13 @@ static int install_signals(void)
 
 /* ---- the libmilter thread ---- */
 
+static bool milter_returned;  /* atomic: smfi_main has returned */
+
 static void *milter_thread(void *arg)
 {
 	int *status = arg;
 	*status = smfi_main();
+	__atomic_store_n(&milter_returned, true, __ATOMIC_RELEASE);
 	unsigned char b = 0;  /* tell the main thread that libmilter has stopped */
 	(void)!write(signal_pipe[1], &b, 1);
 	return NULL;
@@ -286,8 +289,9 @@ static int stats_wait(const struct run *r)
 	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
-/* The main thread's loop: signals and the StatsFile, until TERM/INT or libmilter's end. */
-static void main_loop(struct run *r)
+/* The main thread's loop: signals and the StatsFile, until TERM/INT (true) or until libmilter
+ * stopped on its own (false). */
+static bool main_loop(struct run *r)
 {
 	for (;;) {
 		struct pollfd pfd = { .fd = signal_pipe[0], .events = POLLIN };
@@ -298,10 +302,11 @@ static void main_loop(struct run *r)
 		while (read(signal_pipe[0], &sig, 1) == 1) {
 			if (sig == SIGHUP) {
 				reload(r);
+			} else if (sig) {
+				fcr_log(LOG_INFO, "signal %d: stopping", sig);
+				return true;
 			} else {
-				if (sig)
-					fcr_log(LOG_INFO, "signal %d: stopping", sig);
-				return;
+				return false;
 			}
 		}
 	}
@@ -321,9 +326,17 @@ static int serve(struct run *r, int *ready_fd)
 	        s->conf->add_headers ? "yes" : "no", s->conf->dry_run ? ", DryRun" : "");
 	fcr_snapshot_put(s);
 	report_ready(ready_fd, 0);
-	main_loop(r);
-	smfi_stop();
+	bool asked = main_loop(r);
+	/* smfi_stop after smfi_main has returned would touch libmilter's destroyed mutexes. */
+	if (asked && !__atomic_load_n(&milter_returned, __ATOMIC_ACQUIRE))
+		smfi_stop();
 	pthread_join(tid, NULL);
+	if (!asked) {
+		/* Not our doing (libmilter's own signal thread, or a listener failure): a non-zero
+		 * status lets a supervisor restart the milter. */
+		fcr_log(LOG_ERR, "libmilter stopped on its own (status %d)", status);
+		status = MI_FAILURE;
+	}
 	fcr_jobs_stop();
 	r->next_stats = 0;  /* the final figures, whatever the interval */
 	write_stats(r);
