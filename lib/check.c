@@ -178,7 +178,9 @@ static void verdict(struct fcr_check_result *r)
 		r->result = FCR_PASS;
 		r->ttl_kind = FCR_TTL_POSITIVE;
 		ttl_fold(r, c->ttl);
-		set_reason(r, "%s confirms", c->name);
+		size_t len = strlen(c->name);
+		set_reason(r, "%.*s confirms", (int)(len && c->name[len - 1] == '.' ? len - 1 : len),
+		           c->name);
 	} else if (tmp) {
 		r->result = FCR_TEMPERROR;
 		r->ttl_kind = FCR_TTL_ERROR;
