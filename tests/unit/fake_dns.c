@@ -120,3 +120,27 @@ fcr_transport *fake_dns_dup(const struct fake_dns *f)
 	d->base.free = fake_free_heap;
 	return &d->base;
 }
+
+/* The reverse name of NET.i: octets reversed ("10.0.0", 7 -> "7.0.0.10.in-addr.arpa."). */
+static void reverse_of(const char *net, int i, char *buf, size_t len)
+{
+	unsigned a = 0, b = 0, c = 0;
+	sscanf(net, "%u.%u.%u", &a, &b, &c);
+	snprintf(buf, len, "%d.%u.%u.%u.in-addr.arpa.", i, c, b, a);
+}
+
+void fake_zone_confirming(struct fake_zone *z, const char *net, int n, unsigned ttl)
+{
+	if (n > FAKE_ZONE_MAX)
+		n = FAKE_ZONE_MAX;
+	for (int i = 0; i < n; i++) {
+		char *rev = z->names[i][0], *host = z->names[i][1];
+		reverse_of(net, i + 1, rev, sizeof(z->names[i][0]));
+		snprintf(host, sizeof(z->names[i][1]), "h%d.test.", i + 1);
+		snprintf(z->records[i][0], sizeof(z->records[i][0]), "%s PTR %u %s", rev, ttl, host);
+		snprintf(z->records[i][1], sizeof(z->records[i][1]), "%s A %u %s.%d", host, ttl, net, i + 1);
+		z->table[2 * i] = (struct fake_answer){ rev, FCR_T_PTR, 0, 0, z->records[i][0], -1, 0 };
+		z->table[2 * i + 1] = (struct fake_answer){ host, FCR_T_A, 0, 0, z->records[i][1], -1, 0 };
+	}
+	z->n = 2 * (size_t)n;
+}

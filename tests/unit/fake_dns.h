@@ -27,6 +27,17 @@ struct fake_dns {
 	int delay_ms;             /* each exchange sleeps this long (bounded by the deadline) */
 };
 
+/* A zone of n addresses "NET.i" (i = 1..n, NET three IPv4 octets like "10.0.0") whose PTR name
+ * "hi.test." has an A record back to the address: every check of them passes with two questions. */
+#define FAKE_ZONE_MAX 64
+struct fake_zone {
+	char names[FAKE_ZONE_MAX][2][48];
+	char records[FAKE_ZONE_MAX][2][96];
+	struct fake_answer table[2 * FAKE_ZONE_MAX];
+	size_t n;                 /* entries in table */
+};
+void fake_zone_confirming(struct fake_zone *z, const char *net, int n, unsigned ttl);
+
 /* Questions absent from the table get NXDOMAIN with SOA 300/60. */
 void fake_dns_init(struct fake_dns *f, const struct fake_answer *table, size_t n);
 

@@ -13,26 +13,18 @@
 
 #define NADDR 20
 
-static char rec[NADDR][2][96], names[NADDR][2][48];
-static struct fake_answer table[2 * NADDR];
+static struct fake_zone zone;
 
 /* 10.1.0.i -> hi.test. -> 10.1.0.i: every check passes. */
 static struct fcr_snapshot *snapshot(int delay_ms)
 {
-	for (int i = 0; i < NADDR; i++) {
-		snprintf(names[i][0], 48, "%d.0.1.10.in-addr.arpa.", i + 1);
-		snprintf(rec[i][0], 96, "%d.0.1.10.in-addr.arpa. PTR 60 h%d.test.", i + 1, i + 1);
-		snprintf(names[i][1], 48, "h%d.test.", i + 1);
-		snprintf(rec[i][1], 96, "h%d.test. A 60 10.1.0.%d", i + 1, i + 1);
-		table[2 * i] = (struct fake_answer){ names[i][0], FCR_T_PTR, 0, 0, rec[i][0], -1, 0 };
-		table[2 * i + 1] = (struct fake_answer){ names[i][1], FCR_T_A, 0, 0, rec[i][1], -1, 0 };
-	}
+	fake_zone_confirming(&zone, "10.1.0", NADDR, 60);
 	char err[256];
 	struct fcr_snapshot *s = calloc(1, sizeof(*s));
 	s->conf = fcr_config_load("/dev/null", NULL, 0, err, sizeof(err));
 	cr_assert_not_null(s->conf, "%s", err);
 	struct fake_dns f;
-	fake_dns_init(&f, table, 2 * NADDR);
+	fake_dns_init(&f, zone.table, zone.n);
 	f.delay_ms = delay_ms;
 	s->svc = fcr_service_new(s->conf, fake_dns_dup(&f), err, sizeof(err));
 	cr_assert_not_null(s->svc, "%s", err);

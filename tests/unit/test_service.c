@@ -10,21 +10,7 @@
 
 #define NADDR 50
 
-static char names[NADDR][2][64], records[NADDR][2][128];
-static struct fake_answer table[2 * NADDR];
-
-/* 10.0.0.i has PTR hi.test. whose A is 10.0.0.i: every check passes with two questions. */
-static void build_zone(void)
-{
-	for (int i = 0; i < NADDR; i++) {
-		snprintf(names[i][0], 64, "%d.0.0.10.in-addr.arpa.", i + 1);
-		snprintf(records[i][0], 128, "%d.0.0.10.in-addr.arpa. PTR 300 h%d.test.", i + 1, i + 1);
-		snprintf(names[i][1], 64, "h%d.test.", i + 1);
-		snprintf(records[i][1], 128, "h%d.test. A 300 10.0.0.%d", i + 1, i + 1);
-		table[2 * i] = (struct fake_answer){ names[i][0], FCR_T_PTR, 0, 0, records[i][0], -1, 0 };
-		table[2 * i + 1] = (struct fake_answer){ names[i][1], FCR_T_A, 0, 0, records[i][1], -1, 0 };
-	}
-}
+static struct fake_zone zone;
 
 static struct fcr_config *load(const char *const *ov, size_t n)
 {
@@ -38,8 +24,8 @@ static fcr_service *service(const struct fcr_config *c, struct fake_dns **fake, 
 {
 	struct fake_dns f;
 	char err[256];
-	build_zone();
-	fake_dns_init(&f, table, 2 * NADDR);
+	fake_zone_confirming(&zone, "10.0.0", NADDR, 300);
+	fake_dns_init(&f, zone.table, zone.n);
 	f.delay_ms = delay_ms;
 	fcr_transport *t = fake_dns_dup(&f);
 	*fake = (struct fake_dns *)t;
