@@ -160,22 +160,21 @@ static enum fcr_action verdict(struct fcr_conn *c)
 {
 	const struct fcr_config *conf = c->snap->conf;
 	enum fcr_action a = fcr_policy_action(conf, &c->r);
+	c->applied = fcr_action_name(a);
 	if (a == FCR_ACCEPT)
 		return a;
 	if (c->authenticated && conf->exempt_authenticated) {
 		fcr_stats_add(&fcr_milter_stats.authenticated, 1);
-		c->applied = a == FCR_REJECT ? "accept (authenticated, would reject)"
-		                             : "accept (authenticated, would tempfail)";
-		return FCR_ACCEPT;
-	}
-	if (conf->dry_run) {
+		c->waived = "authenticated";
+	} else if (conf->dry_run) {
 		fcr_stats_add(&fcr_milter_stats.dry_run, 1);
-		c->applied = a == FCR_REJECT ? "accept (dry run, would reject)"
-		                             : "accept (dry run, would tempfail)";
-		return FCR_ACCEPT;
+		c->waived = "dry-run";
+	} else {
+		return a;
 	}
-	c->applied = fcr_action_name(a);
-	return a;
+	c->would = fcr_action_name(a);
+	c->applied = fcr_action_name(FCR_ACCEPT);
+	return FCR_ACCEPT;
 }
 
 static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
@@ -427,8 +426,9 @@ static void log_connection(struct fcr_conn *c)
 	}
 	struct fcr_trace_ctx t = { .conf = c->snap->conf, .cached = c->cached, .action = c->applied };
 	fcr_trace_summary(&t, &c->r, line, sizeof(line));
-	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s", line, c->qid[0] ? c->qid : "-", c->messages,
-	        c->late ? " late=yes" : "");
+	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s%s%s%s%s", line, c->qid[0] ? c->qid : "-", c->messages,
+	        c->late ? " late=yes" : "", c->would ? " would=" : "", c->would ? c->would : "",
+	        c->waived ? " waived=" : "", c->waived ? c->waived : "");
 }
 
 static sfsistat cb_close(SMFICTX *ctx)

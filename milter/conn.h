@@ -27,7 +27,8 @@ struct fcr_conn {
 
 	bool decided;                  /* the verdict was applied (at RejectAt) */
 	int verdict;                   /* the sfsistat it gave */
-	const char *applied;           /* "accept", "reject", "tempfail", or a waived "reject (dry run)" */
+	const char *applied;           /* the action taken: "accept", "reject", "tempfail" */
+	const char *would, *waived;    /* a reject/tempfail not applied, and why ("dry-run", ...) */
 	bool authenticated;            /* {auth_authen} was set */
 	char qid[32];                  /* last queue id seen, printable */
 	unsigned messages;

@@ -10,64 +10,26 @@ set -u
 PATH=$PATH:/usr/sbin:/sbin
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-	echo "usage: sh $0 PATH/TO/fcrdns-milter [PATH/TO/bench_core]" >&2
-	exit 64
+	common_usage "PATH/TO/fcrdns-milter [PATH/TO/bench_core]"
 fi
-abspath() {
-	case $1 in /*) echo "$1" ;; *) echo "$(pwd)/$1" ;; esac
-}
-BIN=$(abspath "$1")
-CORE=${2:+$(abspath "$2")}
-for _f in "$BIN" ${CORE:+"$CORE"}; do
-	if [ ! -f "$_f" ] || [ ! -x "$_f" ]; then
-		echo "run.sh: $_f: not an executable file" >&2
-		exit 66
-	fi
-done
+BIN=$(common_abspath "$1")
+CORE=${2:+$(common_abspath "$2")}
+common_executable "$BIN" ${CORE:+"$CORE"}
 
-# A private network namespace (only 'lo': nothing leaves the machine, fixed ports cannot collide) and,
-# when possible, a PID namespace so that no server outlives the run.
-if [ -z "${FCR_BENCH_NS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
-		export FCR_BENCH_NS=private
-		if unshare -n -p -f --mount-proc --kill-child=TERM true 2>/dev/null; then
-			exec unshare -n -p -f --mount-proc --kill-child=TERM sh "$HERE/run.sh" "$@"
-		fi
-		exec unshare -n sh "$HERE/run.sh" "$@"
-	fi
-	FCR_BENCH_NS=host
-fi
+# The namespaces of tests/lib/dns.sh (only 'lo': nothing leaves the machine; no server outlives the
+# run), with servers and zones of its own on ports of its own.
+# shellcheck source=../lib/dns.sh
+. "$HERE/../lib/dns.sh"
+DNS_NSD_PORT=5363
+DNS_UNBOUND_PORT=5364
+DNS_PORTS=$DNS_NSD_PORT-$DNS_UNBOUND_PORT
+dns_isolate "$HERE/run.sh" "$BIN" ${CORE:+"$CORE"}
 
 N=${FCR_BENCH_N:-2000}
-NSD_PORT=5363
-UB_PORT=5364
-W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-bench.XXXXXX") || exit 73
-SERVER_PIDS=""
-
-# stop_pid PID: TERM, KILL after 5 s if it is still there; reaps it.
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	( sleep 5; kill -KILL "$1" 2>/dev/null ) &
-	_dog=$!
-	wait "$1" 2>/dev/null
-	kill "$_dog" 2>/dev/null
-	wait "$_dog" 2>/dev/null
-}
-
-cleanup() {
-	trap - EXIT INT TERM HUP
-	for _p in $SERVER_PIDS; do stop_pid "$_p"; done
-	if [ "${FCR_BENCH_KEEP:-}" = 1 ]; then
-		echo "# kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT
-trap 'echo "# terminated"; exit 143' TERM
-trap 'exit 129' HUP
+common_scratch fcrdns-bench "${FCR_BENCH_KEEP:-}" dns_stop
 
 die() {
 	echo "bench: FAILED: $*" >&2
@@ -75,10 +37,6 @@ die() {
 		[ -s "$W/$_f" ] && { echo "-- tail of $_f" >&2; tail -n 10 "$W/$_f" | cat -v >&2; }
 	done
 	exit 1
-}
-
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
 }
 
 # ---- 1. the core ----
@@ -94,22 +52,23 @@ fi
 
 # ---- 2. real DNS: NSD + unbound on loopback ----
 
-if [ "$FCR_BENCH_NS" = private ]; then
-	ip link set lo up || die "cannot bring up lo in the private network namespace"
+if [ "$FCR_ITEST_NS" = private ]; then
 	NSNOTE="private network namespace"
 else
-	NSNOTE="host network namespace, ports $NSD_PORT-$UB_PORT"
+	NSNOTE="host network namespace, ports $DNS_PORTS"
 fi
-for _t in nsd unbound unbound-control dig awk; do
-	command -v "$_t" >/dev/null 2>&1 || die "'$_t' not found (Debian: apt-get install nsd unbound dnsutils)"
-done
+dns_require nsd unbound unbound-control dig awk
 
 awk -v N="$N" -v DIR="$W" -f "$HERE/gen.awk" || die "cannot generate the zones"
 
-cat >"$W/nsd.conf" <<EOF
+# the zones gen.awk writes, NAME=FILE: NSD serves them, unbound has a stub zone for each
+ZONES="bench.example.=bench.example.zone 10.127.in-addr.arpa.=rev4.zone c.f.0.0.8.b.d.0.1.0.0.2.ip6.arpa.=rev6.zone"
+
+{
+	cat <<EOF
 server:
-    ip-address: 127.0.0.1@$NSD_PORT
-    port: $NSD_PORT
+    ip-address: 127.0.0.1@$DNS_NSD_PORT
+    port: $DNS_NSD_PORT
     do-ip6: no
     username: ""
     chroot: ""
@@ -129,21 +88,17 @@ server:
     rrl-whitelist-ratelimit: 0
 remote-control:
     control-enable: no
-zone:
-    name: "bench.example."
-    zonefile: "bench.example.zone"
-zone:
-    name: "10.127.in-addr.arpa."
-    zonefile: "rev4.zone"
-zone:
-    name: "c.f.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
-    zonefile: "rev6.zone"
 EOF
+	for _z in $ZONES; do
+		printf 'zone:\n    name: "%s"\n    zonefile: "%s"\n' "${_z%%=*}" "${_z#*=}"
+	done
+} >"$W/nsd.conf"
 
-cat >"$W/unbound.conf" <<EOF
+{
+	cat <<EOF
 server:
-    interface: 127.0.0.1@$UB_PORT
-    port: $UB_PORT
+    interface: 127.0.0.1@$DNS_UNBOUND_PORT
+    port: $DNS_UNBOUND_PORT
     do-ip6: no
     do-daemonize: no
     username: ""
@@ -166,28 +121,25 @@ server:
     harden-referral-path: no
     qname-minimisation: no
     statistics-cumulative: yes
-stub-zone:
-    name: "bench.example."
-    stub-addr: 127.0.0.1@$NSD_PORT
-stub-zone:
-    name: "10.127.in-addr.arpa."
-    stub-addr: 127.0.0.1@$NSD_PORT
-stub-zone:
-    name: "c.f.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
-    stub-addr: 127.0.0.1@$NSD_PORT
+EOF
+	for _z in $ZONES; do
+		printf 'stub-zone:\n    name: "%s"\n    stub-addr: 127.0.0.1@%s\n' "${_z%%=*}" "$DNS_NSD_PORT"
+	done
+	cat <<EOF
 # everything else goes to NSD too (which refuses it): nothing ever leaves loopback
 forward-zone:
     name: "."
-    forward-addr: 127.0.0.1@$NSD_PORT
+    forward-addr: 127.0.0.1@$DNS_NSD_PORT
 remote-control:
     control-enable: yes
     control-interface: "$W/unbound.ctl"
     control-use-cert: no
 EOF
+} >"$W/unbound.conf"
 
 cat >"$W/fcrdns-milter.conf" <<EOF
 # generated by tests/bench/run.sh: loopback clients are the workload, nothing is exempt
-Nameservers   127.0.0.1:$UB_PORT
+Nameservers   127.0.0.1:$DNS_UNBOUND_PORT
 DNSTimeout    2
 DNSRetries    1
 CheckTimeout  5
@@ -198,24 +150,15 @@ AuthservID    mx.bench.example
 Syslog        no
 EOF
 
-# ready PORT QNAME QTYPE: polls (up to ~10 s) until the server answers with data.
-ready() {
-	_i=0
-	while [ "$_i" -lt 100 ]; do
-		[ -n "$(dig -p "$1" @127.0.0.1 "$2" "$3" +short +time=1 +tries=1 2>/dev/null)" ] && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
+# the servers' pids in DNS_PIDS: dns_stop (at exit) stops them; ns.bench.example is 127.0.0.1 (gen.awk)
 nsd -d -c "$W/nsd.conf" >"$W/nsd.out" 2>&1 &
-SERVER_PIDS="$SERVER_PIDS $!"
-ready "$NSD_PORT" ns.bench.example A || die "NSD does not answer on 127.0.0.1@$NSD_PORT"
+DNS_PIDS="$DNS_PIDS $!"
+dns_ready "$DNS_NSD_PORT" ns.bench.example A 127.0.0.1 || die "NSD does not answer on 127.0.0.1@$DNS_NSD_PORT"
 unbound -d -c "$W/unbound.conf" >"$W/unbound.out" 2>&1 &
-SERVER_PIDS="$SERVER_PIDS $!"
+DNS_PIDS="$DNS_PIDS $!"
 # ask for a name outside the workload, so that the cold pass starts with nothing useful cached
-ready "$UB_PORT" ns.bench.example A || die "unbound does not answer on 127.0.0.1@$UB_PORT"
+dns_ready "$DNS_UNBOUND_PORT" ns.bench.example A 127.0.0.1 ||
+	die "unbound does not answer on 127.0.0.1@$DNS_UNBOUND_PORT"
 
 # ub_stat NAME: a cumulative counter of unbound ("-" when unbound-control cannot tell).
 ub_stat() {

@@ -3,17 +3,13 @@
 # "FILE:LINE:" on stderr and never crash; good files exit 0; usage errors exit 64.
 #   usage: sh tests/integration/config.sh PATH/TO/fcrdns-milter     (run.sh sources it and calls config_cases)
 
-# cfg_run OUT_NAME ARGS...: runs the program, sets RC and _problems with crash and raw-byte findings.
+# cfg_run ARGS...: runs the program, sets RC and _problems with crash and raw-byte findings.
 cfg_run() {
 	_problems=""
 	runprog "$W/out" "$W/err" /dev/null "$@"
 	_crash=$(crash_reason "$W/err")
-	[ -z "$_crash" ] || _problems="$_crash"
-	for _f in "$W/out" "$W/err"; do
-		if has_raw_bytes "$_f"; then
-			_problems="${_problems:+$_problems; }raw non-printable bytes in std${_f##*/}"
-		fi
-	done
+	[ -z "$_crash" ] || problem "$_crash"
+	raw_problems std
 }
 
 cfg_report() {
@@ -29,19 +25,15 @@ cfg_report() {
 	fi
 }
 
-cfg_problem() {
-	_problems="${_problems:+$_problems; }$1"
-}
-
 # expect_bad NAME WHAT LINE: `-n -c FILE` must exit 78 and say "FILE:LINE:" (LINE '*': any number).
 expect_bad() {
 	_file=$W/cfg/$1
 	cfg_run -n -c "$_file"
-	[ "$RC" -eq 78 ] || cfg_problem "expected exit 78, got $RC"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
 	if [ "$3" = '*' ]; then
-		grep -q "^$_file:[0-9][0-9]*: " "$W/err" || cfg_problem "stderr lacks '$_file:LINE: '"
+		grep -q "^$_file:[0-9][0-9]*: " "$W/err" || problem "stderr lacks '$_file:LINE: '"
 	else
-		grep -qF -- "$_file:$3:" "$W/err" || cfg_problem "stderr lacks '$_file:$3:'"
+		grep -qF -- "$_file:$3:" "$W/err" || problem "stderr lacks '$_file:$3:'"
 	fi
 	cfg_report "$2 -> 78 at line $3" "$BIN -n -c $_file"
 }
@@ -50,7 +42,7 @@ expect_bad() {
 expect_good() {
 	_file=$W/cfg/$1
 	cfg_run -n -c "$_file"
-	[ "$RC" -eq 0 ] || cfg_problem "expected exit 0, got $RC"
+	[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
 	cfg_report "$2 -> 0" "$BIN -n -c $_file"
 }
 
@@ -131,7 +123,7 @@ EOF
 	if [ -f "$HERE/../../conf/fcrdns-milter.conf" ]; then
 		_conf=$(cd "$HERE/../../conf" && pwd)/fcrdns-milter.conf
 		cfg_run -n -c "$_conf"
-		[ "$RC" -eq 0 ] || cfg_problem "expected exit 0, got $RC"
+		[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
 		cfg_report "conf/fcrdns-milter.conf -> 0" "$BIN -n -c $_conf"
 	else
 		fail_case "config: conf/fcrdns-milter.conf is missing"
@@ -171,9 +163,9 @@ EOF
 	printf '(unclosed\n' >"$W/cfg/badpattern"
 	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/badpattern" >"$W/cfg/badere"
 	cfg_run -n -c "$W/cfg/badere"
-	[ "$RC" -eq 78 ] || cfg_problem "expected exit 78, got $RC"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
 	grep -qF -- "$W/cfg/badpattern" "$W/err" || grep -qF -- "$W/cfg/badere:2:" "$W/err" ||
-		cfg_problem "stderr names neither the pattern file nor $W/cfg/badere:2:"
+		problem "stderr names neither the pattern file nor $W/cfg/badere:2:"
 	cfg_report "a GenericPatterns file with a bad ERE -> 78" "$BIN -n -c $W/cfg/badere"
 
 	printf '%s\n\001\377\033[2J\000garbage\n' "$good_ns" >"$W/cfg/binary"
@@ -185,36 +177,36 @@ EOF
 
 	# -- a missing named file: EX_CONFIG, or EX_NOINPUT which SPEC.md allows "where it fits" --
 	cfg_run -n -c "$W/cfg/no-such-file"
-	[ "$RC" -eq 78 ] || [ "$RC" -eq 66 ] || cfg_problem "expected exit 78 (or 66), got $RC"
-	grep -qF -- "$W/cfg/no-such-file" "$W/err" || cfg_problem "stderr does not name the file"
+	[ "$RC" -eq 78 ] || [ "$RC" -eq 66 ] || problem "expected exit 78 (or 66), got $RC"
+	grep -qF -- "$W/cfg/no-such-file" "$W/err" || problem "stderr does not name the file"
 	cfg_report "missing -c file -> 78" "$BIN -n -c $W/cfg/no-such-file"
 
 	# -- overrides and usage --
 	cfg_run -n -c "$W/cfg/minimal" -o NoSuchKeyword=1
-	[ "$RC" -eq 78 ] || cfg_problem "expected exit 78, got $RC"
-	grep -qi 'NoSuchKeyword' "$W/err" || cfg_problem "stderr does not name NoSuchKeyword"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
+	grep -qi 'NoSuchKeyword' "$W/err" || problem "stderr does not name NoSuchKeyword"
 	cfg_report "-o with an unknown keyword -> 78" "$BIN -n -c $W/cfg/minimal -o NoSuchKeyword=1"
 	cfg_run -n -c "$W/cfg/minimal" -o DNSTimeout=abc
-	[ "$RC" -eq 78 ] || cfg_problem "expected exit 78, got $RC"
-	grep -qi 'DNSTimeout' "$W/err" || cfg_problem "stderr does not name DNSTimeout"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
+	grep -qi 'DNSTimeout' "$W/err" || problem "stderr does not name DNSTimeout"
 	cfg_report "-o with a bad value -> 78" "$BIN -n -c $W/cfg/minimal -o DNSTimeout=abc"
 	cfg_run -n -c "$W/cfg/minimal" -o ErrorCacheTTL=300 -o MaxPTRNames=3
-	[ "$RC" -eq 0 ] || cfg_problem "expected exit 0, got $RC"
+	[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
 	cfg_report "-o with good values -> 0" "$BIN -n -c $W/cfg/minimal -o ErrorCacheTTL=300 -o MaxPTRNames=3"
 	cfg_run -Z
-	[ "$RC" -eq 64 ] || cfg_problem "expected exit 64, got $RC"
-	[ -s "$W/err" ] || cfg_problem "nothing on stderr"
+	[ "$RC" -eq 64 ] || problem "expected exit 64, got $RC"
+	[ -s "$W/err" ] || problem "nothing on stderr"
 	cfg_report "unknown option -Z -> 64" "$BIN -Z"
 	cfg_run -c "$W/cfg/minimal" -t
-	[ "$RC" -eq 64 ] || cfg_problem "expected exit 64, got $RC"
+	[ "$RC" -eq 64 ] || problem "expected exit 64, got $RC"
 	cfg_report "-t without an address -> 64" "$BIN -c $W/cfg/minimal -t"
 	cfg_run -h
-	[ "$RC" -eq 0 ] || cfg_problem "expected exit 0, got $RC"
-	grep -q 'usage' "$W/out" "$W/err" || cfg_problem "no usage text"
+	[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
+	grep -q 'usage' "$W/out" "$W/err" || problem "no usage text"
 	cfg_report "-h -> 0 with the usage" "$BIN -h"
 	cfg_run -V
-	[ "$RC" -eq 0 ] || cfg_problem "expected exit 0, got $RC"
-	grep -q '[0-9]' "$W/out" || cfg_problem "no version on stdout"
+	[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
+	grep -q '[0-9]' "$W/out" || problem "no version on stdout"
 	cfg_report "-V -> 0 with the version" "$BIN -V"
 }
 
@@ -222,16 +214,11 @@ EOF
 if [ -z "${FCR_ITEST_SOURCED:-}" ]; then
 	set -u
 	HERE=$(cd "$(dirname "$0")" && pwd)
-	if [ $# -ne 1 ]; then
-		echo "usage: sh $0 PATH/TO/fcrdns-milter" >&2
-		exit 64
-	fi
-	BIN=$1
-	case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
-	W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-config.XXXXXX") || exit 73
-	trap 'rm -rf "$W"' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	# shellcheck source=../lib/common.sh
+	. "$HERE/../lib/common.sh"
+	common_bin_arg "$@"
+	common_scratch fcrdns-config ""
+	# shellcheck source=lib.sh
 	. "$HERE/lib.sh"
 	config_cases
 	summary

@@ -1,9 +1,8 @@
-# Helpers shared by run.sh and config.sh (sourced, POSIX sh): counters, one report line per case,
-# running the program under test with a time limit, and spotting crashes and sanitizer reports.
-# Needs BIN (absolute path of fcrdns-milter) and W (a scratch directory) set by the caller.
+# Helpers shared by run.sh and config.sh (sourced, POSIX sh): running the program under test with a
+# time limit, and spotting crashes, sanitizer reports and raw bytes in its output.
+# Needs tests/lib/common.sh sourced first (cases, problem), BIN (absolute path of fcrdns-milter) and
+# W (a scratch directory) set by the caller.
 
-PASSED=0
-FAILED=0
 # seconds one program run may take before it counts as hung (ASan builds are slower)
 PROG_LIMIT=${PROG_LIMIT:-20}
 
@@ -11,16 +10,6 @@ PROG_LIMIT=${PROG_LIMIT:-20}
 ASAN_OPTIONS="exitcode=99${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="exitcode=99:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export ASAN_OPTIONS UBSAN_OPTIONS
-
-pass_case() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail_case() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s\n' "$1"
-}
 
 # show FILE [LINES]: a file's head, indented, non-printable bytes made visible.
 show() {
@@ -60,6 +49,10 @@ has_raw_bytes() {
 	[ "$(LC_ALL=C tr -d '\t\n -~' <"$1" | wc -c)" -ne 0 ]
 }
 
-summary() {
-	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+# raw_problems [PREFIX]: a problem for each of $W/out and $W/err that holds raw bytes
+# ("raw non-printable bytes in PREFIXout").
+raw_problems() {
+	for _f in "$W/out" "$W/err"; do
+		has_raw_bytes "$_f" && problem "raw non-printable bytes in ${1:-}${_f##*/}"
+	done
 }

@@ -9,40 +9,20 @@ set -u
 PATH=$PATH:/usr/sbin:/sbin
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ $# -ne 1 ]; then
-	echo "usage: sh $0 PATH/TO/fcrdns-milter" >&2
-	exit 64
-fi
-BIN=$1
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
-if [ ! -f "$BIN" ] || [ ! -x "$BIN" ]; then
-	echo "run.sh: $BIN: not an executable file" >&2
-	exit 66
-fi
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
+common_bin_arg "$@"
 
 # shellcheck source=../lib/dns.sh
 . "$HERE/../lib/dns.sh"
 dns_isolate "$HERE/run.sh" "$BIN"
 dns_require nsd unbound ldns-testns dig timeout awk
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-itest.XXXXXX") || exit 73
+common_scratch fcrdns-itest "${FCR_ITEST_KEEP:-}" dns_stop
+# shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
 # ---- servers (tests/lib/dns.sh) ----
-
-cleanup() {
-	trap - EXIT INT TERM HUP
-	dns_stop
-	if [ "${FCR_ITEST_KEEP:-}" = 1 ]; then
-		echo "# kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT
-trap 'echo "# terminated"; exit 143' TERM
-trap 'exit 129' HUP
 
 # subst TEMPLATE [NAMESERVERS DNSTIMEOUT DNSRETRIES CHECKTIMEOUT]: the template with @PLACEHOLDERS@ filled.
 subst() {
@@ -50,12 +30,7 @@ subst() {
 }
 
 start_servers() {
-	if ! dns_start "$W" all; then
-		fail_case "servers: not answering within 10 s:$DNS_BAD"
-		dns_server_logs 20
-		summary
-		exit 1
-	fi
+	dns_start "$W" all || fail_run "servers: not answering within 10 s:$DNS_BAD" dns_server_logs 20
 }
 
 # ---- DNS cases ----
@@ -87,10 +62,6 @@ shown() {
 	z:) echo null ;;
 	*) echo "${1#?:}" ;;
 	esac
-}
-
-problem() {
-	_problems="${_problems:+$_problems; }$*"
 }
 
 # same_value EXPECTED T:VALUE: EXPECTED is null, true, false, a number, or a string.
@@ -137,7 +108,18 @@ case_failed() {
 	show "$W/out"
 	echo "    -- stderr"
 	show "$W/err"
+	# shellcheck disable=SC2119 # the default number of lines
 	dns_server_logs
+}
+
+# verdict TEXT FAIL_TEXT ARGS: the case line, TEXT when no problem was found, else FAIL_TEXT with the
+# details (case_failed).
+verdict() {
+	if [ -z "$_problems" ]; then
+		pass_case "$1"
+	else
+		case_failed "$2" "$3"
+	fi
 }
 
 # t ADDRESS RESULT WHAT [CHECK]...: one `-t ADDRESS -j` run with $CONF and $OPTS (extra options).
@@ -186,14 +168,9 @@ t() {
 			same_value "${_c#*=}" "$_got" || problem "${_c%%=*} $(shown "$_got"), expected ${_c#*=}" ;;
 		esac
 	done
-	for _f in "$W/out" "$W/err"; do
-		has_raw_bytes "$_f" && problem "raw non-printable bytes in ${_f##*/}"
-	done
-	if [ -z "$_problems" ]; then
-		pass_case "$_addr $_want${OPTS:+ [$OPTS]} -- $_what"
-	else
-		case_failed "$_addr${OPTS:+ [$OPTS]}: $_problems -- $_what" "${OPTS:+$OPTS }-t $_addr -j"
-	fi
+	raw_problems
+	verdict "$_addr $_want${OPTS:+ [$OPTS]} -- $_what" "$_addr${OPTS:+ [$OPTS]}: $_problems -- $_what" \
+		"${OPTS:+$OPTS }-t $_addr -j"
 }
 
 # ---- batch runs ----
@@ -229,14 +206,8 @@ batch() {
 		[ -n "$(jval "$_i" result)" ] && check_object "$_i"
 		_i=$((_i + 1))
 	done
-	for _f in "$W/out" "$W/err"; do
-		has_raw_bytes "$_f" && problem "raw non-printable bytes in ${_f##*/}"
-	done
-	if [ -z "$_problems" ]; then
-		pass_case "batch exit $_wantrc -- $_what"
-	else
-		case_failed "batch: $_problems -- $_what" "$*"
-	fi
+	raw_problems
+	verdict "batch exit $_wantrc -- $_what" "batch: $_problems -- $_what" "$*"
 }
 
 # plain_batch WHAT EXPECTED_EXIT "ADDR RESULT"...: several addresses without -j: one summary line each,
@@ -268,11 +239,7 @@ plain_batch() {
 		_i=$((_i + 1))
 	done
 	has_raw_bytes "$W/out" && problem "raw non-printable bytes in stdout"
-	if [ -z "$_problems" ]; then
-		pass_case "batch exit $_wantrc -- $_what"
-	else
-		case_failed "batch: $_problems -- $_what" "-t$_addrs"
-	fi
+	verdict "batch exit $_wantrc -- $_what" "batch: $_problems -- $_what" "-t$_addrs"
 }
 
 # ---- the run ----
@@ -379,6 +346,7 @@ batch "-t ADDR... -j: exit status is the highest code (temperror)" 3 /dev/null \
 
 echo "# configuration checks (config.sh)"
 FCR_ITEST_SOURCED=1
+# shellcheck source=config.sh
 . "$HERE/config.sh"
 config_cases
 

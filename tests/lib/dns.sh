@@ -6,13 +6,16 @@
 #   unbound  recursive resolver, every test zone stubbed to NSD (needs nsd)                  :5354
 #   testns   ldns-testns answering from tests/dns/faults.data (SERVFAIL, late, garbage, ...) :5355
 #
+# Needs tests/lib/common.sh sourced first (dns_require uses common_require).
+#
 # Functions (names and variables starting dns_ / DNS_ / _dns_ belong to this file):
 #   dns_isolate SCRIPT [ARG]...  call first, before any other output. As root with `unshare`: re-runs
 #                                `sh SCRIPT ARG...` in new network, PID and mount namespaces (exec: does
 #                                not return) and, in the re-run, brings up lo and prints
 #                                "# private network namespace (loopback only)". Otherwise prints a NOTE
 #                                that the host's loopback is used. FCR_ITEST_NS (private/host) tells
-#                                which; exits 71 when lo cannot be brought up.
+#                                which; exits 71 when lo cannot be brought up. The NOTE names the
+#                                ports DNS_PORTS (5353-5355: these servers').
 #   dns_require TOOL...          exits 69 with an install hint unless every TOOL is in PATH.
 #   dns_start DIR SERVER...      starts SERVERs (nsd, unbound, testns; "all" = the three) with configs,
 #                                state and logs in the scratch directory DIR (which must exist) and waits
@@ -29,15 +32,17 @@
 #   dns_stop_pid PID             TERM, then KILL after 5 s if still there; reaps it (a child of ours).
 #   dns_reap PID TENTHS          waits up to TENTHS/10 s for child PID to end (then KILLs it), reaps it;
 #                                returns its exit status (137 when it had to be killed).
+#   dns_gone PID TENTHS          true once PID (any process) has ended, false if it still runs after
+#                                TENTHS/10 s.
 # Variables: DNS_ZONES (the zone directory: tests/dns, found from $0 = tests/SUITE/script.sh; set it
-# before sourcing from elsewhere), DNS_RUN (DIR), DNS_NSD_PORT, DNS_UNBOUND_PORT,
+# before sourcing from elsewhere), DNS_RUN (DIR), DNS_NSD_PORT, DNS_UNBOUND_PORT, DNS_PORTS,
 # DNS_TESTNS_PORT, DNS_PIDS and DNS_TESTNS_FORKS (pids, for dns_stop), DNS_LOGS, DNS_BAD.
 #
 # Typical use (see tests/integration/run.sh and tests/milter/run.sh):
-#   HERE=$(cd "$(dirname "$0")" && pwd); . "$HERE/../lib/dns.sh"
-#   dns_isolate "$HERE/run.sh" "$@"
-#   W=$(mktemp -d); trap 'dns_stop; rm -rf "$W"' EXIT
-#   dns_start "$W" nsd unbound || { echo "not up:$DNS_BAD"; dns_server_logs 20; exit 1; }
+#   HERE=$(cd "$(dirname "$0")" && pwd); . "$HERE/../lib/common.sh"; . "$HERE/../lib/dns.sh"
+#   common_bin_arg "$@"; dns_isolate "$HERE/run.sh" "$BIN"
+#   common_scratch fcrdns-x "" dns_stop
+#   dns_start "$W" nsd unbound || fail_run "servers: not answering within 10 s:$DNS_BAD" dns_server_logs 20
 #   ... -o Nameservers=127.0.0.1:$DNS_UNBOUND_PORT ...
 
 # tests/dns/ seen from a suite's script tests/SUITE/x.sh; set DNS_ZONES before sourcing to override
@@ -46,6 +51,8 @@ DNS_RUN=""
 DNS_NSD_PORT=5353
 DNS_UNBOUND_PORT=5354
 DNS_TESTNS_PORT=5355
+# the ports the NOTE of dns_isolate names (a suite with servers of its own sets its own)
+DNS_PORTS=5353-5355
 DNS_PIDS=""
 DNS_TESTNS_FORKS=""
 DNS_LOGS="nsd.log nsd.out unbound.log unbound.out testns.out"
@@ -74,17 +81,12 @@ dns_isolate() {
 		echo "# private network namespace (loopback only)"
 	else
 		echo "# NOTE: not root or no 'unshare -n': using loopback in the host's network namespace;"
-		echo "#       ports 127.0.0.1:5353-5355 must be free"
+		echo "#       ports 127.0.0.1:$DNS_PORTS must be free"
 	fi
 }
 
 dns_require() {
-	for _dns_t in "$@"; do
-		if ! command -v "$_dns_t" >/dev/null 2>&1; then
-			echo "${0##*/}: '$_dns_t' not found (Debian: apt-get install nsd unbound ldnsutils dnsutils)" >&2
-			exit 69
-		fi
-	done
+	common_require "apt-get install nsd unbound ldnsutils dnsutils" "$@"
 }
 
 # sed replacement text: escape the delimiter, '&' and '\'.
@@ -138,14 +140,20 @@ dns_stop_pid() {
 # it and returns its exit status. Polls /proc rather than racing `wait` against a watchdog: dash's
 # `wait PID` can block until some other child changes state (the watchdog, seconds later).
 dns_reap() {
+	dns_gone "$1" "$2" || kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# dns_gone PID TENTHS: true once PID has ended (or is a zombie), false when it still runs after
+# TENTHS/10 s. Any process, not only a child.
+dns_gone() {
 	_dns_i=0
-	while [ "$_dns_i" -lt "$2" ] && [ -d "/proc/$1" ] &&
+	while [ -d "/proc/$1" ] &&
 		[ "$(awk '$1 == "State:" { print $2 }' "/proc/$1/status" 2>/dev/null)" != Z ]; do
+		[ "$_dns_i" -lt "$2" ] || return 1
 		sleep 0.1
 		_dns_i=$((_dns_i + 1))
 	done
-	[ "$_dns_i" -lt "$2" ] || kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
 }
 
 dns_stop() {

@@ -11,48 +11,30 @@ set -u
 PATH=$PATH:/usr/sbin:/sbin
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ $# -ne 1 ]; then
-	echo "usage: sh $0 PATH/TO/fcrdns-milter" >&2
-	exit 64
-fi
-BIN=$1
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
-if [ ! -f "$BIN" ] || [ ! -x "$BIN" ]; then
-	echo "run.sh: $BIN: not an executable file" >&2
-	exit 66
-fi
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
+common_bin_arg "$@"
 
 # shellcheck source=../lib/dns.sh
 . "$HERE/../lib/dns.sh"
 dns_isolate "$HERE/run.sh" "$BIN"
 dns_require nsd unbound dig miltertest perl timeout stat
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-mtest.XXXXXX") || exit 73
-chmod 755 "$W"   # the UserID daemon (nobody) must reach its socket's directory
-# shellcheck source=../integration/lib.sh
-. "$HERE/../integration/lib.sh"
-
 DAEMONS=""     # names of the daemons started with -f (children of this shell)
 BG_PID=""      # the daemon that went to the background by itself
 
 cleanup() {
-	trap - EXIT INT TERM HUP
 	for _n in $DAEMONS; do
 		_p=$(pid_of "$_n")
 		[ -n "$_p" ] && kill -KILL "$_p" 2>/dev/null
 	done
 	[ -n "$BG_PID" ] && kill -KILL "$BG_PID" 2>/dev/null
 	dns_stop
-	if [ "${FCR_MTEST_KEEP:-}" = 1 ]; then
-		echo "# kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
 }
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT
-trap 'echo "# terminated"; exit 143' TERM
-trap 'exit 129' HUP
+common_scratch fcrdns-mtest "${FCR_MTEST_KEEP:-}" cleanup
+chmod 755 "$W"   # the UserID daemon (nobody) must reach its socket's directory
+# shellcheck source=../integration/lib.sh
+. "$HERE/../integration/lib.sh"
 
 # ---- daemons ----
 
@@ -215,12 +197,7 @@ EOF
 
 # ---- the run ----
 
-if ! dns_start "$W" nsd unbound; then
-	fail_case "servers: not answering within 10 s:$DNS_BAD"
-	dns_server_logs 20
-	summary
-	exit 1
-fi
+dns_start "$W" nsd unbound || fail_run "servers: not answering within 10 s:$DNS_BAD" dns_server_logs 20
 section "servers up: NSD :$DNS_NSD_PORT, unbound :$DNS_UNBOUND_PORT ($W)"
 
 POLICY="-o OnFail=reject -o OnPermError=tempfail -o ExemptHosts=127.0.0.6/32"
@@ -326,7 +303,8 @@ if ready dryrun; then
 	mt dryrun dryrun.lua
 	_l=$(grep 'ip=127\.0\.0\.3 ' "$W/dryrun.err")
 	_pr=""
-	case $_l in *"would reject"*) ;; *) _pr="no 'would reject' in its log line [$_l]" ;; esac
+	case $_l in *" action=accept "*" would=reject waived=dry-run"*) ;;
+	*) _pr="no 'action=accept ... would=reject waived=dry-run' in its log line [$_l]" ;; esac
 	check "[dryrun] the log says 127.0.0.3 would have been rejected" "$_pr"
 fi
 
@@ -422,14 +400,8 @@ done
 check "[base] PidFile removed at exit" "$([ ! -e "$W/base.pid" ] || echo "still there")"
 if [ -n "$BG_PID" ]; then
 	# not our child: gone (or a zombie of this shell when it is the namespace's init) within 20 s
-	_i=0
-	while [ "$_i" -lt 200 ] && [ -d "/proc/$BG_PID" ] &&
-		[ "$(awk '$1 == "State:" { print $2 }' "/proc/$BG_PID/status" 2>/dev/null)" != Z ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
 	_pr=""
-	[ "$_i" -lt 200 ] || _pr="still running 20 s after SIGTERM"
+	dns_gone "$BG_PID" 200 || _pr="still running 20 s after SIGTERM"
 	[ ! -e "$W/bg.pid" ] || _pr="${_pr:+$_pr; }PidFile left behind"
 	for _f in "$W"/bg-san*; do
 		[ -e "$_f" ] && _pr="${_pr:+$_pr; }sanitizer report ${_f##*/}" && show "$_f" 40

@@ -5,10 +5,6 @@
 
 _problems=""
 
-problem() {
-	_problems="${_problems:+$_problems; }$*"
-}
-
 # report WHAT [FILE]...: one line for the case from $_problems; on failure, the tails of FILEs.
 report() {
 	_what=$1
@@ -278,8 +274,8 @@ policy_cases() {
 	policy "OnFail reject" "DryRun yes"
 	hup_and_wait || problem "no 'configuration reloaded' within 5 s of SIGHUP"
 	deliver_case dry-run 127.0.0.3 fail 3 mismatch.test.example
-	poll 30 grep -q 'ip=127\.0\.0\.3 result=fail .*dry run, would reject' "$MLOG" ||
-		problem "no 'ip=127.0.0.3 result=fail ... dry run, would reject' in the milter's log"
+	poll 30 grep -q 'ip=127\.0\.0\.3 result=fail .* action=accept .* would=reject waived=dry-run' "$MLOG" ||
+		problem "no 'ip=127.0.0.3 result=fail ... action=accept ... would=reject waived=dry-run' in the milter's log"
 	report "dry-run: the milter logged what it would have done" "$MLOG"
 	policy
 	hup_and_wait || problem "no 'configuration reloaded' within 5 s of SIGHUP"

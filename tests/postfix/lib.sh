@@ -1,23 +1,7 @@
-# Helpers of tests/postfix/run.sh (sourced, POSIX sh): counters and report lines, the private Postfix
-# instance, the milter process, sending with swaks, and reading delivered messages from the Maildir.
-# Needs W (scratch directory), PF (the Postfix instance, $W/pf), BIN (the milter) set by run.sh.
-
-PASSED=0
-FAILED=0
-
-pass_case() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fail_case() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s\n' "$1"
-}
-
-summary() {
-	printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
-}
+# Helpers of tests/postfix/run.sh (sourced, POSIX sh): failure reports, the private Postfix instance,
+# the milter process, sending with swaks, and reading delivered messages from the Maildir.
+# Needs W (scratch directory), PF (the Postfix instance, $W/pf), BIN (the milter) set by run.sh, and
+# tests/lib/common.sh (cases, now_ms) and tests/lib/dns.sh (dns_reap) sourced first.
 
 # show FILE [LINES]: the last LINES of FILE, indented, non-printable bytes made visible.
 show() {
@@ -30,11 +14,6 @@ show() {
 show_head() {
 	echo "    -- ${1##*/}"
 	head -n 25 "$1" | cat -v | sed -e 's/^/    | /'
-}
-
-# now_ms: wall clock in milliseconds.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
 }
 
 # poll TENTHS COMMAND...: runs COMMAND every 0.1 s until it succeeds or TENTHS tries have failed.
@@ -114,13 +93,9 @@ milter_stop() {
 	MILTER_RC=""
 	[ -n "$MILTER_PID" ] || return 0
 	kill -TERM "$MILTER_PID" 2>/dev/null
-	( sleep 15; kill -KILL "$MILTER_PID" 2>/dev/null ) &
-	_dog=$!
-	wait "$MILTER_PID"
+	dns_reap "$MILTER_PID" 150
 	# shellcheck disable=SC2034 # read by cases.sh
 	MILTER_RC=$?
-	kill "$_dog" 2>/dev/null
-	wait "$_dog" 2>/dev/null
 	MILTER_PID=""
 }
 

@@ -12,18 +12,13 @@ PATH=$PATH:/usr/sbin:/sbin
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-if [ $# -ne 1 ]; then
-	echo "usage: sh $0 PATH/TO/fcrdns-milter" >&2
-	exit 64
-fi
-BIN=$1
-case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
-if [ ! -f "$BIN" ] || [ ! -x "$BIN" ]; then
-	echo "run.sh: $BIN: not an executable file" >&2
-	exit 66
-fi
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
+common_bin_arg "$@"
 
+# shellcheck source=../lib/dns.sh
 . "$HERE/../lib/dns.sh"
+# shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
 # Postfix starts as root, and the client addresses and routes below must not touch the host's network.
@@ -34,19 +29,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 dns_isolate "$HERE/run.sh" "$BIN"
 if [ "$FCR_ITEST_NS" != private ]; then
-	fail_case "setup: no private network namespace (unshare -n); not touching the host's network"
-	summary
-	exit 1
+	fail_run "setup: no private network namespace (unshare -n); not touching the host's network"
 fi
 dns_require nsd unbound dig
-for _t in postfix swaks smtp-source timeout ss script; do
-	if ! command -v "$_t" >/dev/null 2>&1; then
-		echo "run.sh: '$_t' not found (Debian: apt-get install postfix swaks iproute2 util-linux)" >&2
-		exit 69
-	fi
-done
+common_require "apt-get install postfix swaks iproute2 util-linux" postfix swaks smtp-source timeout ss script
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-pftest.XXXXXX") || exit 73
+cleanup() {
+	pf_stop
+	[ -n "$MILTER_PID" ] && milter_stop
+	dns_stop
+}
+common_scratch fcrdns-pftest "${FCR_PF_KEEP:-}" cleanup
 # postfix (the milter socket) and uid 65534 (the Maildir) must get through
 chmod 755 "$W"
 PF=$W/pf
@@ -58,30 +51,15 @@ mkdir -p "$W/milter" "$W/msg" "$W/dns"
 MILTER_OPTS="-o Socket=unix:$SOCK -o UserID=postfix -o Nameservers=127.0.0.1:$DNS_UNBOUND_PORT
 	-o ExemptHosts=none -o AuthservID=mx.test.example -o Syslog=no"
 
-cleanup() {
-	trap - EXIT INT TERM HUP
-	pf_stop
-	[ -n "$MILTER_PID" ] && milter_stop
-	dns_stop
-	if [ "${FCR_PF_KEEP:-}" = 1 ]; then
-		echo "# kept $W" >&2
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT
-trap 'echo "# terminated"; exit 143' TERM
-trap 'exit 129' HUP
-
 # setup_failed WHAT: reports, shows the logs, and ends the run.
 setup_failed() {
-	fail_case "setup: $1"
+	fail_run "setup: $1" setup_logs
+}
+
+setup_logs() {
 	dns_server_logs 10
 	show "$MLOG" 20
 	show "$PF/maillog" 20
-	summary
-	exit 1
 }
 
 # policy [LINE]...: (re)writes the milter's configuration file: accept everything, plus LINEs.
@@ -119,6 +97,7 @@ milter_start || setup_failed "the milter did not come up"
 pf_start "$SOCK" || setup_failed "Postfix did not start (postfix -c $PF/etc)"
 echo "# up: NSD, unbound, fcrdns-milter (pid $MILTER_PID), Postfix on 127.0.0.1:2525 and [::1]:2525 ($W)"
 
+# shellcheck source=cases.sh
 . "$HERE/cases.sh"
 
 headers_cases

@@ -9,28 +9,22 @@
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
 RULES=${1:-$HERE/../../conf/rspamd/local.d}
 MSGS=$HERE/../spamassassin/messages
 
 if [ "${FCR_RSPAMD_INNER:-}" != 1 ]; then
-	for t in rspamd rspamadm rspamc unshare ss; do
-		command -v "$t" >/dev/null 2>&1 || { echo "run.sh: $t not found (Debian: apt-get install -y rspamd)" >&2; exit 69; }
-	done
-	W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-rspamd.XXXXXX") || exit 73
-	trap 'rm -rf "$W"' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	common_require "apt-get install -y rspamd" rspamd rspamadm rspamc unshare ss
+	common_scratch fcrdns-rspamd ""
 	export W RULES FCR_RSPAMD_INNER=1
 	unshare -n -m sh "$0" "$RULES"
 	exit $?
 fi
 
-PASSED=0 FAILED=0
 ip link set lo up
 echo 'nameserver 127.0.0.1' >"$W/resolv.conf"
 mount --bind "$W/resolv.conf" /etc/resolv.conf || { echo "run.sh: cannot bind-mount resolv.conf" >&2; exit 71; }
-ok() { PASSED=$((PASSED + 1)); printf 'ok   %s\n' "$1"; }
-bad() { FAILED=$((FAILED + 1)); printf 'FAIL %s\n' "$1"; }
 
 # A private copy of the stock configuration: fuzzy servers off (they are resolved at start-up),
 # DNS to loopback only, workers on loopback ports, everything written under $W.
@@ -48,13 +42,16 @@ VARS="--var=CONFDIR=$C --var=LOCAL_CONFDIR=$C --var=DBDIR=$W/db --var=RUNDIR=$W/
 
 # shellcheck disable=SC2086 # VARS is a list of options
 if rspamadm $VARS configtest -s -c "$C/rspamd.conf" >"$W/configtest.out" 2>&1; then
-	ok "rspamadm configtest $RULES"
+	pass_case "rspamadm configtest $RULES"
 else
-	bad "rspamadm configtest $RULES"
-	sed -e 's/^/    | /' "$W/configtest.out"
-	echo "$PASSED passed, $FAILED failed"
-	exit 1
+	fail_run "rspamadm configtest $RULES" sed -e 's/^/    | /' "$W/configtest.out"
 fi
+
+# rspamd_not_up: the ends of its logs, then it is stopped.
+rspamd_not_up() {
+	tail -n 20 "$W/rspamd.out" "$W/rspamd.log" 2>/dev/null | sed -e 's/^/    | /'
+	kill $PID 2>/dev/null
+}
 
 # shellcheck disable=SC2086
 rspamd -f -u root -g root --insecure -c "$C/rspamd.conf" $VARS >"$W/rspamd.out" 2>&1 &
@@ -63,11 +60,7 @@ i=0
 while ! ss -ltn 2>/dev/null | grep -q '127.0.0.1:11333 '; do
 	i=$((i + 1))
 	if [ $i -gt 600 ] || ! kill -0 $PID 2>/dev/null; then
-		bad "rspamd did not start listening within 120 s"
-		tail -n 20 "$W/rspamd.out" "$W/rspamd.log" 2>/dev/null | sed -e 's/^/    | /'
-		kill $PID 2>/dev/null
-		echo "$PASSED passed, $FAILED failed"
-		exit 1
+		fail_run "rspamd did not start listening within 120 s" rspamd_not_up
 	fi
 	sleep 0.2
 done
@@ -87,13 +80,13 @@ for m in "$MSGS"/*.eml; do
 	for r in $(names Expect "$m"); do grep -qx "$r" "$W/hits" || why="$why $r missing;"; done
 	for r in $(names Absent "$m"); do grep -qx "$r" "$W/hits" && why="$why $r hit;"; done
 	if [ -z "$why" ]; then
-		ok "$(basename "$m"): $(paste -sd' ' "$W/hits")"
+		pass_case "$(basename "$m"): $(paste -sd' ' "$W/hits")"
 	else
-		bad "$(basename "$m"):$why"
+		fail_case "$(basename "$m"):$why"
 		sed -e 's/^/    | /' "$W/scan.out"
 	fi
 done
 kill $PID 2>/dev/null
 wait $PID 2>/dev/null
-echo "$PASSED passed, $FAILED failed"
+summary
 [ "$FAILED" -eq 0 ]

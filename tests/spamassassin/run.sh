@@ -11,25 +11,13 @@
 # Authentication-Results are trusted (default mx.test.example, the one of the messages here).
 # Prints one line per case and, last, "N passed, M failed"; exits 1 when something failed.
 #
-# Other suites can source this file with FCR_SA_LIB=1 set and call:
+# Other suites, once they have sourced tests/lib/common.sh, can source this file with FCR_SA_LIB=1
+# set and call:
 #   fcr_sa_setup RULES_DIR [AUTHSERV]    (once; needs W, a scratch directory)
-#   fcr_sa_check NAME FILE EXPECT ABSENT (counts into PASSED / FAILED)
+#   fcr_sa_check NAME FILE EXPECT ABSENT (one case: pass_case / fail_case)
 # The harness's own settings (in $W/sa-site/zz_fcrdns_test.cf) give the Authentication-Results rules,
 # which conf/spamassassin disables by default, the scores of the X-FCrDNS rules so that they show.
 set -u
-
-PASSED=${PASSED:-0}
-FAILED=${FAILED:-0}
-
-fcr_sa_ok() {
-	PASSED=$((PASSED + 1))
-	printf 'ok   %s\n' "$1"
-}
-
-fcr_sa_bad() {
-	FAILED=$((FAILED + 1))
-	printf 'FAIL %s\n' "$1"
-}
 
 # fcr_sa_setup RULES_DIR [AUTHSERV]: a site configuration directory in $W/sa-site with Debian's
 # plugin list, the AuthRes plugin, the rules under test and the harness's settings.
@@ -57,9 +45,9 @@ EOF
 fcr_sa_lint() {
 	if spamassassin --lint --siteconfigpath="$FCR_SA_SITE" --prefs-file="$W/sa-prefs" \
 		>"$W/lint.out" 2>&1 && ! [ -s "$W/lint.out" ]; then
-		fcr_sa_ok "lint $FCR_SA_RULES"
+		pass_case "lint $FCR_SA_RULES"
 	else
-		fcr_sa_bad "lint $FCR_SA_RULES"
+		fail_case "lint $FCR_SA_RULES"
 		sed -e 's/^/    | /' "$W/lint.out"
 	fi
 }
@@ -99,22 +87,19 @@ fcr_sa_check() {
 		grep -q "^$_rule=" "$W/hits" && _why="$_why $_rule hit;"
 	done
 	if [ -z "$_why" ]; then
-		fcr_sa_ok "$_name: $(paste -sd' ' "$W/hits" | tr -s ' ')"
+		pass_case "$_name: $(paste -sd' ' "$W/hits" | tr -s ' ')"
 	else
-		fcr_sa_bad "$_name:$_why"
+		fail_case "$_name:$_why"
 		sed -e 's/^/    | hit: /' "$W/hits"
 	fi
-}
-
-fcr_sa_summary() {
-	echo "$PASSED passed, $FAILED failed"
-	[ "$FAILED" -eq 0 ]
 }
 
 [ "${FCR_SA_LIB:-}" = 1 ] && return 0
 
 # ---- main ----
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib/common.sh
+. "$HERE/../lib/common.sh"
 RULES=$HERE/../../conf/spamassassin
 MODE=all MSG="" EXPECT="" ABSENT="" AUTHSERV=mx.test.example
 usage() {
@@ -147,10 +132,7 @@ if [ "$MODE" = message ] && ! [ -r "$MSG" ]; then
 	exit 66
 fi
 
-W=$(mktemp -d "${TMPDIR:-/tmp}/fcrdns-satest.XXXXXX") || exit 73
-trap 'rm -rf "$W"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+common_scratch fcrdns-satest ""
 fcr_sa_setup "$RULES" "$AUTHSERV" || { echo "run.sh: cannot prepare $W" >&2; exit 73; }
 
 case $MODE in
@@ -167,4 +149,5 @@ all)
 	done
 	;;
 esac
-fcr_sa_summary
+summary
+[ "$FAILED" -eq 0 ]
