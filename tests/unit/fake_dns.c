@@ -134,13 +134,16 @@ void fake_zone_confirming(struct fake_zone *z, const char *net, int n, unsigned 
 	if (n > FAKE_ZONE_MAX)
 		n = FAKE_ZONE_MAX;
 	for (int i = 0; i < n; i++) {
-		char *rev = z->names[i][0], *host = z->names[i][1];
-		reverse_of(net, i + 1, rev, sizeof(z->names[i][0]));
-		snprintf(host, sizeof(z->names[i][1]), "h%d.test.", i + 1);
+		char rev[sizeof(z->names[i][0])], host[sizeof(z->names[i][1])];
+		reverse_of(net, i + 1, rev, sizeof(rev));
+		snprintf(host, sizeof(host), "h%d.test.", i + 1);
+		memcpy(z->names[i][0], rev, sizeof(rev));
+		memcpy(z->names[i][1], host, sizeof(host));
 		snprintf(z->records[i][0], sizeof(z->records[i][0]), "%s PTR %u %s", rev, ttl, host);
 		snprintf(z->records[i][1], sizeof(z->records[i][1]), "%s A %u %s.%d", host, ttl, net, i + 1);
-		z->table[2 * i] = (struct fake_answer){ rev, FCR_T_PTR, 0, 0, z->records[i][0], -1, 0 };
-		z->table[2 * i + 1] = (struct fake_answer){ host, FCR_T_A, 0, 0, z->records[i][1], -1, 0 };
+		z->table[2 * i] = (struct fake_answer){ z->names[i][0], FCR_T_PTR, 0, 0, z->records[i][0], -1, 0 };
+		z->table[2 * i + 1] = (struct fake_answer){ z->names[i][1], FCR_T_A, 0, 0, z->records[i][1],
+		                                            -1, 0 };
 	}
 	z->n = 2 * (size_t)n;
 }

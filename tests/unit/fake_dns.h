@@ -32,7 +32,7 @@ struct fake_dns {
 #define FAKE_ZONE_MAX 64
 struct fake_zone {
 	char names[FAKE_ZONE_MAX][2][48];
-	char records[FAKE_ZONE_MAX][2][96];
+	char records[FAKE_ZONE_MAX][2][128];
 	struct fake_answer table[2 * FAKE_ZONE_MAX];
 	size_t n;                 /* entries in table */
 };
