@@ -225,7 +225,7 @@ check-docs:
 clean:
 	rm -rf build run milter/fcrdns-milter
 
--include $(LIB_OBJ:.o=.d) $(MILTER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MILTER_OBJ:.o=.d) $(UNIT_OBJ:.o=.d) $(TSAN_OBJ:.o=.d)
 
 # ---- fuzzing (clang + libFuzzer, with ASan and UBSan) ----
 # Each tests/fuzz/fuzz_X.c is linked with the lib objects built with the same sanitizers into

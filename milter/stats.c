@@ -17,6 +17,17 @@ static uint64_t get(const uint64_t *counter)
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
+/* A temperror for lack of an answer (rather than SERVFAIL, REFUSED or a bad reply). */
+static bool timed_out(const struct fcr_check_result *r)
+{
+	if (r->ptr_status == FCR_DNS_TIMEOUT)
+		return true;
+	for (size_t i = 0; i < r->nnames; i++)
+		if (r->names[i].valid && r->names[i].status == FCR_DNS_TIMEOUT)
+			return true;
+	return false;
+}
+
 void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached)
 {
 	fcr_stats_add(&s->results[(unsigned)r->result < FCR_NRESULTS ? r->result : FCR_TEMPERROR], 1);
@@ -25,8 +36,7 @@ void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool
 	fcr_stats_add(cached ? &s->cache_hits : &s->cache_misses, 1);
 	if (!cached) {
 		fcr_stats_add(&s->dns_queries, r->queries);
-		if (r->result == FCR_TEMPERROR &&
-		    (r->ptr_status == FCR_DNS_TIMEOUT || strstr(r->reason, "timeout")))
+		if (r->result == FCR_TEMPERROR && timed_out(r))
 			fcr_stats_add(&s->dns_timeouts, 1);
 	}
 }
