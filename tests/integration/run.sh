@@ -314,6 +314,45 @@ else
 	pass_case "batch -- junk lines from stdin are reported"
 fi
 
+echo "# -t with junk input (through unbound)"
+# junk WHAT EXPECTED_EXIT INPUT STDERR_TEXT ARGS...: exit status, stderr naming STDERR_TEXT (grep -F),
+# no raw byte echoed, and a bounded report however long the junk.
+junk() {
+	_what=$1 _wantrc=$2 _in=$3 _text=$4
+	shift 4
+	_problems=""
+	runprog "$W/out" "$W/err" "$_in" -c "$CONF" "$@"
+	_crash=$(crash_reason "$W/err")
+	[ -z "$_crash" ] || problem "$_crash"
+	[ "$RC" -eq "$_wantrc" ] || problem "expected exit $_wantrc, got exit $RC"
+	grep -qF -- "$_text" "$W/err" || problem "stderr does not say '$_text'"
+	[ "$(wc -c <"$W/err")" -le 2000 ] || problem "stderr holds $(wc -c <"$W/err") bytes (junk echoed whole?)"
+	raw_problems
+	verdict "junk exit $_wantrc -- $_what" "junk: $_problems -- $_what" "$*"
+}
+printf 'x\033]0;pwned\007\n' >"$W/stdin"
+junk "terminal escape on stdin: escaped, nothing checked" 64 "$W/stdin" 'x\x1b]0;pwned\x07' -t -
+junk "only junk arguments: nothing checked" 64 /dev/null 'no address to check' -t bogus bogus2
+junk "empty stdin: nothing checked" 64 /dev/null 'no address to check' -t -
+awk 'BEGIN { s = ""; for (i = 0; i < 10000; i++) s = s "a"; print s }' >"$W/stdin"
+junk "a 10,000-byte line: reported as too long, nothing checked" 64 "$W/stdin" 'longer than' -t -
+printf 'zz\000yy\n127.0.0.2\n' >"$W/stdin"
+cat "$W/stdin" "$W/stdin" >"$W/stdin2"
+awk 'BEGIN { s = ""; for (i = 0; i < 10000; i++) s = s "a"; print s }' >>"$W/stdin2"
+junk "a NUL byte and a long line beside an address: those skipped, the address checked" 0 "$W/stdin2" \
+	'zz\x00yy' -t -
+grep -q 'longer than' "$W/err" || case_failed "junk: the long line beside an address is not reported" "-t -"
+# 2,500 lines: more than one chunk of input, every line answered in order
+awk 'BEGIN { for (i = 0; i < 2500; i++) print (i % 2 ? "127.0.0.3" : "127.0.0.2") }' >"$W/stdin"
+runprog "$W/out" "$W/err" "$W/stdin" -c "$CONF" -t -
+_exp=$(awk 'BEGIN { for (i = 0; i < 2500; i++) print (i % 2 ? "127.0.0.3 fail" : "127.0.0.2 pass") }' | cksum)
+_got=$(sed -n 's/^ip=\([^ ]*\) result=\([a-z]*\) .*/\1 \2/p' "$W/out" | cksum)
+if [ "$RC" -eq 1 ] && [ "$_exp" = "$_got" ]; then
+	pass_case "batch exit 1 -- 2,500 lines from stdin, all answered in input order"
+else
+	case_failed "batch: 2,500 lines from stdin: exit $RC, $(grep -c '^ip=' "$W/out") lines" "-t -"
+fi
+
 echo "# through ldns-testns (Nameservers 127.0.0.1:5355, DNSTimeout 1, DNSRetries 0, CheckTimeout 2)"
 CONF=$W/testns-ns.conf
 DNS_LOGS="testns.out"
