@@ -119,7 +119,8 @@ check-postfix: $(MILTER_BIN)
 
 # clang, warnings as errors: compile everything, run nothing extra.
 check-clang:
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter \
+		build/clang/milterload
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=address,undefined OPT="-O1 -g" \
@@ -152,6 +153,21 @@ BENCH_BIN := $(BUILD)/bench-core
 
 $(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $(BENCH_OBJ) $(LIB_A) $(LDLIBS_LIB)
+
+# The milter-protocol load generator (tests/bench/load/): sessions as an MTA runs them, for load,
+# soak and throughput runs. `build/milterload` with no arguments prints its usage.
+LOAD_SRC := $(sort $(wildcard tests/bench/load/*.c))
+LOAD_OBJ := $(LOAD_SRC:%.c=$(BUILD)/%.o)
+LOAD_BIN := $(BUILD)/milterload
+
+$(BUILD)/tests/bench/load/%.o: tests/bench/load/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -c -o $@ $<
+
+$(LOAD_BIN): $(LOAD_OBJ)
+	$(CC) $(CFLAGS) -o $@ $(LOAD_OBJ)
+
+-include $(LOAD_OBJ:.o=.d)
 
 bench: $(MILTER_BIN) $(BENCH_BIN)
 	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
