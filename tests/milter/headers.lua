@@ -88,6 +88,40 @@ T.case("forged X-FCrDNS, X-FCrDNS-Score, Authentication-Results of mx.test.examp
   mt.disconnect(conn)
 end)
 
+-- The authserv-id by the grammar of RFC 8601 (token or quoted-string after CFWS; comments nest and
+-- hold quoted-pairs): each of these is ours and goes; the unbalanced ones have no authserv-id.
+T.case("forged Authentication-Results in every RFC 8601 form removed, malformed ones kept", function(expect)
+  local forms = {
+    { "(a\\)) mx.test.example; iprev=pass", true },        -- escaped ')' in a comment
+    { "(\\() mx.test.example; iprev=pass", true },        -- escaped '(' in a comment
+    { '"mx.test.example"; iprev=pass', true },              -- quoted-string
+    { '"mx.test.e\\xample" 1; iprev=pass', true },        -- quoted-pair inside it, a version
+    { "(a (b) \\\\)\r\n\t(c)MX.TEST.EXAMPLE; iprev=pass", true },  -- nested, folded
+    { "(a\\) mx.test.example; iprev=pass", false },      -- unbalanced: the comment never ends
+    { '"mx.test.example; iprev=pass', false },             -- unbalanced quote
+    { '"mx.test.example.evil"; iprev=pass', false },       -- another id
+  }
+  local headers = {}
+  for i, f in ipairs(forms) do headers[i] = { "Authentication-Results", f[1] } end
+  headers[#headers + 1] = { "From", "sender@test.example" }
+  local conn, rep = T.open("127.0.0.2")
+  T.message(conn, rep, { qid = "FORMS", headers = headers })
+  all_going(expect, rep)
+  for i, f in ipairs(forms) do
+    local gone = T.deleted(conn, i, "Authentication-Results")
+    if f[2] then
+      expect(gone, "Authentication-Results " .. i .. " [" .. f[1] .. "] not deleted")
+    else
+      expect(not gone, "Authentication-Results " .. i .. " [" .. f[1] .. "] deleted")
+    end
+  end
+  T.expect_headers(expect, conn, {
+    ar = AS .. "iprev=pass policy.iprev=127.0.0.2 (good.test.example)",
+    xf = "pass ip=127.0.0.2 ptr=good.test.example",
+    score = "0" })
+  mt.disconnect(conn)
+end)
+
 T.case("two messages on one connection: one set of headers each", function(expect)
   local conn, rep = T.open("127.0.0.3")
   local want = { ar_prefix = AS .. "iprev=fail policy.iprev=127.0.0.3 (", xf_prefix = "fail ip=127.0.0.3", score = "3" }
