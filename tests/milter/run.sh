@@ -269,6 +269,27 @@ show "$W/bad.err" 3
 section "result headers"
 ready base && mt base headers.lua
 
+section "a CONNECT libmilter cannot read (address 999.1.1.1): it closes without calling connect"
+if ready base; then
+	_before=$(grep -c 'ip=' "$W/base.err")
+	# replies.pl sends family '4' with the address as given; libmilter drops the connection
+	timeout -k 2 20 perl "$HERE/replies.pl" "$W/base.sock" 999.1.1.1 >"$W/rp.out" 2>"$W/rp.err"
+	_i=0
+	while [ "$(grep -c 'ip=' "$W/base.err")" -le "$_before" ] && [ "$_i" -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_l=$(grep 'ip=' "$W/base.err" | sed -n "$((_before + 1)),\$p")
+	_pr=""
+	[ "$(printf '%s\n' "$_l" | grep -c 'ip=')" -le 1 ] || _l="several lines: $_l"
+	case $_l in
+	*": ip=- result=none action=none reason=closed-before-connect") ;;
+	'') _pr="no log line within 5 s" ;;
+	*) _pr="logged [$_l], expected one line ending 'ip=- result=none action=none reason=closed-before-connect'" ;;
+	esac
+	check "[base] logged as closed before connect: no address, no check, no time" "$_pr"
+fi
+
 section "reject and tempfail at each RejectAt stage (OnFail reject, OnPermError tempfail)"
 for _at in connect helo mail rcpt; do
 	ready "at_$_at" || continue
