@@ -345,7 +345,7 @@ static void add_headers(SMFICTX *ctx, struct fcr_conn *c)
 	char authres[2048], result[1536], score[32];
 
 	fcr_format_authres(conf, &c->r, authres, sizeof(authres));
-	fcr_format_result_header(&c->r, result, sizeof(result));
+	fcr_format_result_header(conf, &c->r, result, sizeof(result));
 	fcr_format_score(fcr_policy_score(conf, &c->r), score, sizeof(score));
 	if (smfi_insheader(ctx, 0, AUTHRES, authres) != MI_SUCCESS ||
 	    smfi_addheader(ctx, conf->result_header, result) != MI_SUCCESS ||

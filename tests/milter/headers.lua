@@ -54,6 +54,28 @@ headers_case("generic: 127.0.0.30 dsl-127-0-0-30.pool, score ScorePass 0 + Score
   xf = "pass ip=127.0.0.30 ptr=dsl-127-0-0-30.pool.test.example generic=yes",
   score = "1" })
 
+-- 2001:db8::37's PTR name is 255 octets of 0x80 bytes (tests/dns/db8.ip6.zone): written whole
+-- as \x80 escapes, "X-FCrDNS: fail ip=2001:db8::37 ptr=..." would be 1,000 bytes on one line.
+T.case("hostile 255-octet PTR name: X-FCrDNS shortened to 998 bytes at a whole escape, marked ...", function(expect)
+  local conn, rep = T.open("2001:db8::37")
+  T.message(conn, rep, { qid = "LONGPTR" })
+  all_going(expect, rep)
+  local pre = "fail ip=2001:db8::37 ptr=\\x80\\x80"
+  T.expect_headers(expect, conn, {
+    ar_prefix = AS .. 'iprev=fail policy.iprev="2001:db8::37" (', xf_prefix = pre, score = "3" })
+  local xf = T.added(conn, "X-FCrDNS")[1] or ""
+  local line = #("X-FCrDNS: " .. xf)
+  expect(line <= 998, "X-FCrDNS line of " .. line .. " bytes")
+  local e = "\\x80"
+  local whole = e:rep(63) .. "." .. e:rep(63) .. "." .. e:rep(63) .. "." .. e:rep(48) .. ".test.example"
+  local name = xf:match("ptr=(.*)%.%.%.$")
+  expect(name ~= nil, "no ptr= ending in ... in [" .. xf .. "]")
+  -- a prefix of the whole name that ends at a whole escape or character
+  expect(name == nil or (whole:sub(1, #name) == name and not name:find("\\x?8?$")),
+         "not the name cut at a whole escape: [" .. xf .. "]")
+  mt.disconnect(conn)
+end)
+
 -- Forged copies of our headers (any case, our authserv-id with a comment before it or a version
 -- after it) are deleted by their index among the headers of that name; another authserv-id stays.
 T.case("forged X-FCrDNS, X-FCrDNS-Score, Authentication-Results of mx.test.example removed", function(expect)
