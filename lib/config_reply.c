@@ -66,12 +66,12 @@ static size_t worst_line(const struct fcr_smtp_reply *r, const char *text)
 {
 	size_t n = strlen(r->code) + 1 + strlen(r->xcode) + 1 + 2;
 	for (const char *p = text; *p; p++) {
-		if (p[0] == '%' && p[1] == 'a')
-			n += FCR_REPLY_ADDR_MAX, p++;
-		else if (p[0] == '%' && p[1] == 'n')
-			n += FCR_REPLY_NAME_MIN, p++;
-		else
-			n += 1, p += p[0] == '%';
+		if (*p != '%') {
+			n++;
+			continue;
+		}
+		p++;  /* check_text made sure a '%' is followed by 'a', 'n' or '%' */
+		n += *p == 'a' ? FCR_REPLY_ADDR_MAX : *p == 'n' ? FCR_REPLY_NAME_MIN : 1;
 	}
 	return n;
 }

@@ -261,11 +261,10 @@ static void put_authres_comment(struct out *o, const struct fcr_check_result *r)
 	const char *name = r->result == FCR_PASS ? confirmed_name(r) : NULL;
 	size_t rlen = strnlen(r->reason, sizeof(r->reason));
 	struct piece p = { .s = name, .specials = COMMENT_SPECIALS, .is_name = true };
-	if (!name) {
+	if (!name && rlen)
 		p = (struct piece){ .s = r->reason, .n = rlen, .specials = COMMENT_SPECIALS "\\" };
-		if (!rlen)
-			p.s = fcr_result_name(r->result), p.n = strlen(p.s);
-	}
+	else if (!name)
+		p = (struct piece){ .s = fcr_result_name(r->result), .n = SIZE_MAX, .specials = "" };
 	put_within(o, &p, room_left(o, 0));
 }
 
