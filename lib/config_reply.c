@@ -1,13 +1,15 @@
 /* RejectReply and TempfailReply: "CODE X.Y.Z text" with an RFC 5321 reply code of the right
  * class, a matching RFC 3463 enhanced code, and a printable text whose only escapes are
- * %a, %n and %% (libmilter itself treats a stray '%' as a format and drops the text). */
+ * %a, %n and %% (libmilter itself treats a stray '%' as a format and drops the text), short
+ * enough that the expanded reply line keeps within RFC 5321's 512 bytes. */
 #include "config_internal.h"
+#include "format.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLY_TEXT_MAX 256  /* leaves room in a 512-byte reply line for %a and %n */
+#define REPLY_TEXT_MAX 256
 
 /* "0" or 1-3 digits without a leading zero (RFC 3463 subject and detail). */
 static size_t status_number(const char *s)
@@ -58,6 +60,22 @@ static int check_text(const struct fcr_cfg_key *k, const char *text, struct fcr_
 	return 0;
 }
 
+/* The longest reply line the text can make: every %a the longest address, every %n the least a
+ * name keeps (a longer one is shortened to fit, see format.h), CRLF included. */
+static size_t worst_line(const struct fcr_smtp_reply *r, const char *text)
+{
+	size_t n = strlen(r->code) + 1 + strlen(r->xcode) + 1 + 2;
+	for (const char *p = text; *p; p++) {
+		if (*p != '%') {
+			n++;
+			continue;
+		}
+		p++;  /* check_text made sure a '%' is followed by 'a', 'n' or '%' */
+		n += *p == 'a' ? FCR_REPLY_ADDR_MAX : *p == 'n' ? FCR_REPLY_NAME_MIN : 1;
+	}
+	return n;
+}
+
 int fcr_cfg_reply_parse(const struct fcr_cfg_key *k, int cls, const char *v,
                         struct fcr_smtp_reply *r, struct fcr_cfg_msg *m)
 {
@@ -83,6 +101,10 @@ int fcr_cfg_reply_parse(const struct fcr_cfg_key *k, int cls, const char *v,
 		p++;
 	if (check_text(k, p, m) < 0)
 		return -1;
+	if (worst_line(r, p) > FCR_REPLY_LINE_MAX)
+		return fcr_cfg_fail(m, k, "text too long: the reply line could exceed %d bytes (each %%a "
+		                    "counts %d, each %%n at least %d)", FCR_REPLY_LINE_MAX,
+		                    FCR_REPLY_ADDR_MAX, FCR_REPLY_NAME_MIN);
 	return (r->text = strdup(p)) ? 0 : fcr_cfg_fail(m, k, "out of memory");
 }
 

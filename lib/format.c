@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct out {
 	size_t len;
 	size_t pos;
 	size_t reserve;
+	size_t limit;  /* the longest text the line it goes into allows, whatever the buffer */
 	bool full;
 };
 
@@ -25,6 +27,7 @@ static void out_init(struct out *o, char *buf, size_t len)
 	o->len = len;
 	o->pos = 0;
 	o->reserve = 0;
+	o->limit = SIZE_MAX;
 	o->full = len == 0;
 	if (len)
 		buf[0] = '\0';
@@ -32,7 +35,7 @@ static void out_init(struct out *o, char *buf, size_t len)
 
 static bool put(struct out *o, const char *s, size_t n)
 {
-	if (o->full || o->pos + n + o->reserve >= o->len) {
+	if (o->full || o->pos + n + o->reserve >= o->len || o->pos + n + o->reserve > o->limit) {
 		o->full = true;
 		return false;
 	}
@@ -52,7 +55,7 @@ static void put_closing(struct out *o, const char *s)
 {
 	size_t n = strlen(s);
 	o->reserve = 0;
-	if (o->len && o->pos + n < o->len) {
+	if (o->len && o->pos + n < o->len && o->pos + n <= o->limit) {
 		memcpy(o->buf + o->pos, s, n);
 		o->pos += n;
 		o->buf[o->pos] = '\0';
@@ -124,6 +127,74 @@ static void put_text(struct out *o, const char *s, size_t n, const char *special
 	}
 }
 
+/* A piece of text from outside (a DNS name or a reason) for put_within. */
+struct piece {
+	const char *s;
+	size_t n;                /* text only: at most n bytes of s */
+	const char *specials;
+	bool is_name;
+};
+
+static void put_piece(struct out *o, const struct piece *p)
+{
+	if (p->is_name)
+		put_name(o, p->s, p->specials);
+	else
+		put_text(o, p->s, p->n, p->specials);
+}
+
+/* How many bytes of a piece fit in 'room' (*whole: all of it did). */
+static size_t piece_fits(const struct piece *p, size_t room, bool *whole)
+{
+	char text[2048];
+	struct out t;
+	out_init(&t, text, sizeof(text));
+	t.limit = room;
+	put_piece(&t, p);
+	*whole = !t.full;
+	return t.pos;
+}
+
+/* A piece in at most 'room' bytes. When it does not fit, as many whole units (a character or a
+ * whole escape) as fit before FCR_SHORTENED; a DNS name has no empty label, so "..." is never
+ * part of one. Written unit by unit, so that a smaller buffer still gets a prefix of it. */
+static void put_within(struct out *o, const struct piece *p, size_t room)
+{
+	static const size_t mark = sizeof(FCR_SHORTENED) - 1;
+	bool whole, unused;
+	size_t keep = room, start = o->pos, saved = o->limit;
+
+	if (o->full)
+		return;
+	piece_fits(p, room, &whole);
+	if (!whole) {
+		if (room < mark)
+			return;
+		keep = piece_fits(p, room - mark, &unused);
+	}
+	o->limit = o->pos + o->reserve + keep < saved ? o->pos + o->reserve + keep : saved;
+	put_piece(o, p);
+	o->limit = saved;
+	if (!whole && o->pos - start == keep) {
+		o->full = false;  /* stopped by the line, not by the buffer */
+		put_str(o, FCR_SHORTENED);
+	}
+}
+
+/* The room left on a line for a piece, keeping 'after' bytes for what follows it. */
+static size_t room_left(const struct out *o, size_t after)
+{
+	size_t used = o->pos + after + o->reserve;
+	return o->limit > used ? o->limit - used : 0;
+}
+
+/* The longest value a header called 'name' may have on one line (RFC 5322 §2.1.1). */
+static size_t header_value_max(const char *name)
+{
+	size_t n = strlen(name) + 2;  /* "name: " */
+	return n < FCR_HEADER_LINE_MAX ? FCR_HEADER_LINE_MAX - n : 0;
+}
+
 static bool name_present(const char *name)
 {
 	return name && name[0] && strcmp(name, ".") != 0;
@@ -184,16 +255,17 @@ static void put_token(struct out *o, const char *s)
 	}
 }
 
+/* The comment takes what the line has left, less the closing ')' kept in reserve. */
 static void put_authres_comment(struct out *o, const struct fcr_check_result *r)
 {
 	const char *name = r->result == FCR_PASS ? confirmed_name(r) : NULL;
 	size_t rlen = strnlen(r->reason, sizeof(r->reason));
-	if (name)
-		put_name(o, name, COMMENT_SPECIALS);
-	else if (rlen)
-		put_text(o, r->reason, rlen, COMMENT_SPECIALS "\\");
-	else
-		put_str(o, fcr_result_name(r->result));
+	struct piece p = { .s = name, .specials = COMMENT_SPECIALS, .is_name = true };
+	if (!name && rlen)
+		p = (struct piece){ .s = r->reason, .n = rlen, .specials = COMMENT_SPECIALS "\\" };
+	else if (!name)
+		p = (struct piece){ .s = fcr_result_name(r->result), .n = SIZE_MAX, .specials = "" };
+	put_within(o, &p, room_left(o, 0));
 }
 
 char *fcr_format_authres(const struct fcr_config *c, const struct fcr_check_result *r,
@@ -201,6 +273,7 @@ char *fcr_format_authres(const struct fcr_config *c, const struct fcr_check_resu
 {
 	struct out o;
 	out_init(&o, buf, len);
+	o.limit = header_value_max(FCR_AUTHRES_HEADER);
 	const char *id = c && c->authserv_id && c->authserv_id[0] ? c->authserv_id : "localhost";
 	put_token(&o, id);
 	put_str(&o, "; iprev=");
@@ -215,10 +288,14 @@ char *fcr_format_authres(const struct fcr_config *c, const struct fcr_check_resu
 	return buf;
 }
 
-char *fcr_format_result_header(const struct fcr_check_result *r, char *buf, size_t len)
+#define GENERIC_YES " generic=yes"
+
+char *fcr_format_result_header(const struct fcr_config *c, const struct fcr_check_result *r,
+                               char *buf, size_t len)
 {
 	struct out o;
 	out_init(&o, buf, len);
+	o.limit = header_value_max(c && c->result_header ? c->result_header : "X-FCrDNS");
 	put_str(&o, fcr_result_name(r->result));
 	put_str(&o, " ip=");
 	put_addr(&o, &r->addr, false);
@@ -226,11 +303,12 @@ char *fcr_format_result_header(const struct fcr_check_result *r, char *buf, size
 	if (!name)
 		name = first_name(r, false);
 	if (name) {
+		struct piece p = { .s = name, .specials = "", .is_name = true };
 		put_str(&o, " ptr=");
-		put_name(&o, name, "");
+		put_within(&o, &p, room_left(&o, r->generic ? strlen(GENERIC_YES) : 0));
 	}
 	if (r->generic)
-		put_str(&o, " generic=yes");
+		put_str(&o, GENERIC_YES);
 	return buf;
 }
 
@@ -317,33 +395,61 @@ char *fcr_format_score(double score, char *buf, size_t len)
 	return buf;
 }
 
-char *fcr_format_reply_text(const struct fcr_smtp_reply *rep, const struct fcr_check_result *r,
-                            char *buf, size_t len)
+/* The longest text after "CODE X.Y.Z " on a reply line of FCR_REPLY_LINE_MAX with its CRLF: how
+ * smfi_setreply joins them, and how Postfix and Sendmail send them on. */
+static size_t reply_text_max(const struct fcr_smtp_reply *rep)
 {
-	struct out o;
-	out_init(&o, buf, len);
-	const char *t = rep && rep->text ? rep->text : "";
-	for (; *t && !o.full; t++) {
+	size_t fixed = 2 + (rep ? strlen(rep->code) + 1 + strlen(rep->xcode) + 1 : 0);
+	return fixed < FCR_REPLY_LINE_MAX ? FCR_REPLY_LINE_MAX - fixed : 0;
+}
+
+/* The template t expanded; each %n in at most 'share' bytes, or (names false) left out and
+ * counted in *nnames. */
+static void expand_reply(struct out *o, const char *t, const struct fcr_check_result *r,
+                         size_t share, bool names, size_t *nnames)
+{
+	for (; *t && !o->full; t++) {
 		if (t[0] != '%' || (t[1] != 'a' && t[1] != 'n' && t[1] != '%')) {
-			put_text(&o, t, 1, "");
+			put_text(o, t, 1, "");
 			continue;
 		}
 		t++;
 		if (*t == '%') {
-			put_str(&o, "%");
+			put_str(o, "%");
 		} else if (*t == 'a') {
-			put_addr(&o, &r->addr, false);
+			put_addr(o, &r->addr, false);
+		} else if (!names) {
+			(*nnames)++;
 		} else {
 			const char *name = confirmed_name(r);
 			if (!name)
 				name = first_name(r, true);
 			/* '%' from DNS is escaped: libmilter reads a lone '%' in a reply as a format. */
-			if (name)
-				put_name(&o, name, "%");
-			else
-				put_str(&o, "unknown");
+			struct piece p = { .s = name, .specials = "%", .is_name = true };
+			if (!name)
+				p = (struct piece){ .s = "unknown", .n = 7, .specials = "" };
+			put_within(o, &p, share);
 		}
 	}
+}
+
+char *fcr_format_reply_text(const struct fcr_smtp_reply *rep, const struct fcr_check_result *r,
+                            char *buf, size_t len)
+{
+	const char *t = rep && rep->text ? rep->text : "";
+	char fixed[2048];
+	size_t nnames = 0, share = 0;
+	struct out o;
+
+	/* What the text holds besides names; the names share the rest of the line evenly. */
+	out_init(&o, fixed, sizeof(fixed));
+	expand_reply(&o, t, r, 0, false, &nnames);
+	size_t max = reply_text_max(rep);
+	if (nnames && !o.full && o.pos < max)
+		share = (max - o.pos) / nnames;
+	out_init(&o, buf, len);
+	o.limit = max;
+	expand_reply(&o, t, r, share, true, NULL);
 	return buf;
 }
 

@@ -39,7 +39,7 @@ static void make_headers(const struct fcr_trace_ctx *ctx, const struct fcr_check
                          struct headers *h)
 {
 	fcr_format_authres(ctx->conf, r, h->authres, sizeof(h->authres));
-	fcr_format_result_header(r, h->result, sizeof(h->result));
+	fcr_format_result_header(ctx->conf, r, h->result, sizeof(h->result));
 	fcr_format_score(fcr_policy_score(ctx->conf, r), h->score, sizeof(h->score));
 }
 

@@ -5,6 +5,7 @@
 
 #include "callbacks.h"
 
+#include "authres.h"
 #include "clock.h"
 #include "conn.h"
 #include "format.h"
@@ -12,7 +13,6 @@
 #include "policy.h"
 #include "trace.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +211,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	}
 	const struct fcr_config *conf = c->snap->conf;
 	fcr_stats_add(&fcr_milter_stats.connections, 1);
+	c->connected = true;
 	c->start_ms = fcr_now_ms();
 	if (!fcr_addr_from_sockaddr(sa, &c->addr)) {
 		c->skip = true;
@@ -289,27 +290,6 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	return decide(ctx, c);
 }
 
-/* The authserv-id of an Authentication-Results value: the first token after comments/space. */
-static bool authserv_is(const char *v, const char *id)
-{
-	size_t n = strlen(id);
-	for (;;) {
-		while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
-			v++;
-		if (*v != '(')
-			break;
-		for (int depth = 0; *v; v++) {  /* a comment, nested comments included */
-			depth += (*v == '(') - (*v == ')');
-			if (depth == 0) {
-				v++;
-				break;
-			}
-		}
-	}
-	return strncasecmp(v, id, n) == 0 &&
-	       (v[n] == '\0' || v[n] == ';' || v[n] == '(' || isspace((unsigned char)v[n]));
-}
-
 static void note_forged_authres(struct fcr_conn *c)
 {
 	if (c->n_forged_authres == c->cap_forged_authres) {
@@ -335,7 +315,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 		c->n_score++;
 	} else if (strcasecmp(name, AUTHRES) == 0) {
 		c->n_authres++;
-		if (authserv_is(value, conf->authserv_id))
+		if (fcr_authres_is_from(value, conf->authserv_id))
 			note_forged_authres(c);
 	}
 	return reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
@@ -365,7 +345,7 @@ static void add_headers(SMFICTX *ctx, struct fcr_conn *c)
 	char authres[2048], result[1536], score[32];
 
 	fcr_format_authres(conf, &c->r, authres, sizeof(authres));
-	fcr_format_result_header(&c->r, result, sizeof(result));
+	fcr_format_result_header(conf, &c->r, result, sizeof(result));
 	fcr_format_score(fcr_policy_score(conf, &c->r), score, sizeof(score));
 	if (smfi_insheader(ctx, 0, AUTHRES, authres) != MI_SUCCESS ||
 	    smfi_addheader(ctx, conf->result_header, result) != MI_SUCCESS ||
@@ -405,6 +385,12 @@ static sfsistat cb_abort(SMFICTX *ctx)
 static void log_connection(struct fcr_conn *c)
 {
 	char ip[FCR_ADDR_STRLEN], line[2048];
+	if (!c->connected) {
+		/* libmilter gave up on the MTA's connect step (an address it could not read, say):
+		 * there was no client address, no check and no time to report. */
+		fcr_log(LOG_INFO, "ip=- result=none action=none reason=closed-before-connect");
+		return;
+	}
 	if (c->skip) {
 		fcr_log(LOG_INFO, "ip=%s result=none action=accept reason=%s",
 		        c->addr.family ? fcr_addr_format(&c->addr, ip, sizeof(ip)) : "-", c->skip_why);

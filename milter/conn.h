@@ -18,6 +18,7 @@ struct fcr_conn {
 	unsigned long nr;              /* SMFIP_NR_* steps negotiated: no reply expected */
 	bool can_add, can_change;      /* the MTA allows adding / changing headers */
 
+	bool connected;                /* the connect step came (libmilter may close without it) */
 	fcr_addr addr;
 	bool skip;                     /* no address or exempt: no check, no headers */
 	const char *skip_why;          /* "no-address", "exempt" (for the log) */

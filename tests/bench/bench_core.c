@@ -363,7 +363,7 @@ static void fmt_body(void *arg, unsigned tid, unsigned nthreads, unsigned long o
 		if (c->authres)
 			fcr_format_authres(c->conf, r, buf, sizeof(buf));
 		else
-			fcr_format_result_header(r, buf, sizeof(buf));
+			fcr_format_result_header(c->conf, r, buf, sizeof(buf));
 	}
 }
 
@@ -378,7 +378,7 @@ static void check_format(struct fmt_ctx *c)
 	synth_dns_name(&c->r[0].addr, name, sizeof(name));
 	name[strlen(name) - 1] = '\0';
 	snprintf(want, sizeof(want), "pass ip=10.0.0.0 ptr=%s", name);
-	fcr_format_result_header(&c->r[0], buf, sizeof(buf));
+	fcr_format_result_header(c->conf, &c->r[0], buf, sizeof(buf));
 	if (strcmp(buf, want) != 0)
 		bench_fail("result header: got '%s', expected '%s'", buf, want);
 }

@@ -250,10 +250,10 @@ static void check_headers(const struct fcr_check_result *r, size_t small)
 	fcr_format_authres(conf, r, cut, small);
 	fuzz_check_buffer("Authentication-Results (cut)", cut, small);
 
-	fcr_format_result_header(r, full, sizeof(full));
+	fcr_format_result_header(conf, r, full, sizeof(full));
 	n = fuzz_check_buffer("X-FCrDNS", full, sizeof(full));
 	FUZZ_ASSERT(strncmp(full, fcr_result_name(r->result), strlen(fcr_result_name(r->result))) == 0);
-	fcr_format_result_header(r, cut, small);
+	fcr_format_result_header(conf, r, cut, small);
 	n = fuzz_check_buffer("X-FCrDNS (cut)", cut, small);
 	FUZZ_ASSERT(strncmp(cut, full, n) == 0);
 

@@ -54,6 +54,28 @@ headers_case("generic: 127.0.0.30 dsl-127-0-0-30.pool, score ScorePass 0 + Score
   xf = "pass ip=127.0.0.30 ptr=dsl-127-0-0-30.pool.test.example generic=yes",
   score = "1" })
 
+-- 2001:db8::37's PTR name is 255 octets of 0x80 bytes (tests/dns/db8.ip6.zone): written whole
+-- as \x80 escapes, "X-FCrDNS: fail ip=2001:db8::37 ptr=..." would be 1,000 bytes on one line.
+T.case("hostile 255-octet PTR name: X-FCrDNS shortened to 998 bytes at a whole escape, marked ...", function(expect)
+  local conn, rep = T.open("2001:db8::37")
+  T.message(conn, rep, { qid = "LONGPTR" })
+  all_going(expect, rep)
+  local pre = "fail ip=2001:db8::37 ptr=\\x80\\x80"
+  T.expect_headers(expect, conn, {
+    ar_prefix = AS .. 'iprev=fail policy.iprev="2001:db8::37" (', xf_prefix = pre, score = "3" })
+  local xf = T.added(conn, "X-FCrDNS")[1] or ""
+  local line = #("X-FCrDNS: " .. xf)
+  expect(line <= 998, "X-FCrDNS line of " .. line .. " bytes")
+  local e = "\\x80"
+  local whole = e:rep(63) .. "." .. e:rep(63) .. "." .. e:rep(63) .. "." .. e:rep(48) .. ".test.example"
+  local name = xf:match("ptr=(.*)%.%.%.$")
+  expect(name ~= nil, "no ptr= ending in ... in [" .. xf .. "]")
+  -- a prefix of the whole name that ends at a whole escape or character
+  expect(name == nil or (whole:sub(1, #name) == name and not name:find("\\x?8?$")),
+         "not the name cut at a whole escape: [" .. xf .. "]")
+  mt.disconnect(conn)
+end)
+
 -- Forged copies of our headers (any case, our authserv-id with a comment before it or a version
 -- after it) are deleted by their index among the headers of that name; another authserv-id stays.
 T.case("forged X-FCrDNS, X-FCrDNS-Score, Authentication-Results of mx.test.example removed", function(expect)
@@ -81,6 +103,40 @@ T.case("forged X-FCrDNS, X-FCrDNS-Score, Authentication-Results of mx.test.examp
   expect(not T.deleted(conn, 4, table.unpack(AR)), "Authentication-Results 4 (mx.test.example.other) deleted")
   expect(not T.deleted(conn, 3, "X-FCrDNS", "X-FCRDNS"), "a third X-FCrDNS deleted (there were two)")
   expect(not mt.eom_check(conn, MT_HDRCHANGE, "From"), "From changed")
+  T.expect_headers(expect, conn, {
+    ar = AS .. "iprev=pass policy.iprev=127.0.0.2 (good.test.example)",
+    xf = "pass ip=127.0.0.2 ptr=good.test.example",
+    score = "0" })
+  mt.disconnect(conn)
+end)
+
+-- The authserv-id by the grammar of RFC 8601 (token or quoted-string after CFWS; comments nest and
+-- hold quoted-pairs): each of these is ours and goes; the unbalanced ones have no authserv-id.
+T.case("forged Authentication-Results in every RFC 8601 form removed, malformed ones kept", function(expect)
+  local forms = {
+    { "(a\\)) mx.test.example; iprev=pass", true },        -- escaped ')' in a comment
+    { "(\\() mx.test.example; iprev=pass", true },        -- escaped '(' in a comment
+    { '"mx.test.example"; iprev=pass', true },              -- quoted-string
+    { '"mx.test.e\\xample" 1; iprev=pass', true },        -- quoted-pair inside it, a version
+    { "(a (b) \\\\)\r\n\t(c)MX.TEST.EXAMPLE; iprev=pass", true },  -- nested, folded
+    { "(a\\) mx.test.example; iprev=pass", false },      -- unbalanced: the comment never ends
+    { '"mx.test.example; iprev=pass', false },             -- unbalanced quote
+    { '"mx.test.example.evil"; iprev=pass', false },       -- another id
+  }
+  local headers = {}
+  for i, f in ipairs(forms) do headers[i] = { "Authentication-Results", f[1] } end
+  headers[#headers + 1] = { "From", "sender@test.example" }
+  local conn, rep = T.open("127.0.0.2")
+  T.message(conn, rep, { qid = "FORMS", headers = headers })
+  all_going(expect, rep)
+  for i, f in ipairs(forms) do
+    local gone = T.deleted(conn, i, "Authentication-Results")
+    if f[2] then
+      expect(gone, "Authentication-Results " .. i .. " [" .. f[1] .. "] not deleted")
+    else
+      expect(not gone, "Authentication-Results " .. i .. " [" .. f[1] .. "] deleted")
+    end
+  end
   T.expect_headers(expect, conn, {
     ar = AS .. "iprev=pass policy.iprev=127.0.0.2 (good.test.example)",
     xf = "pass ip=127.0.0.2 ptr=good.test.example",

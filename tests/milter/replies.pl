@@ -7,6 +7,8 @@
 # r reject, t tempfail, a accept, ...), and stops after the first reply that is not 'c'.
 # TEXT is what the SMTP client would see: on the wire a reply's '%' is doubled (Sendmail reads it
 # as a format), and an MTA turns "%%" back into '%' and drops a lone '%' (Postfix's milter8.c).
+# CLIENT_IP goes into the connect step as given (family '6' when it has a ':', else '4'), so a
+# malformed one (999.1.1.1) shows what the milter does when libmilter drops the connection.
 # Exits 0 when it could talk to the milter, 2 on a protocol or socket error.
 use strict;
 use warnings;

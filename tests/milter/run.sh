@@ -222,6 +222,7 @@ HUP_BAD_LINE=$(grep -c '' "$W/hup-bad.conf")
 			-o "TempfailReply=$TMP_TEXT"
 	done
 	start noauth -o OnFail=reject -o OnPermError=tempfail -o ExemptAuthenticated=no
+	start longreply -o RejectAt=connect -o OnFail=reject -o "RejectReply=550 5.7.25 %n %n %n"
 	start dryrun -o DryRun=yes -o OnFail=reject -o ScoreFail=2.5 -o ScorePass=0.5 -o ScoreGeneric=1.25
 	start stats -o "StatsFile=$W/stats.prom" -o StatsInterval=1
 	start hup -c "$W/hup.conf"
@@ -269,6 +270,27 @@ show "$W/bad.err" 3
 section "result headers"
 ready base && mt base headers.lua
 
+section "a CONNECT libmilter cannot read (address 999.1.1.1): it closes without calling connect"
+if ready base; then
+	_before=$(grep -c 'ip=' "$W/base.err")
+	# replies.pl sends family '4' with the address as given; libmilter drops the connection
+	timeout -k 2 20 perl "$HERE/replies.pl" "$W/base.sock" 999.1.1.1 >"$W/rp.out" 2>"$W/rp.err"
+	_i=0
+	while [ "$(grep -c 'ip=' "$W/base.err")" -le "$_before" ] && [ "$_i" -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_l=$(grep 'ip=' "$W/base.err" | sed -n "$((_before + 1)),\$p")
+	_pr=""
+	[ "$(printf '%s\n' "$_l" | grep -c 'ip=')" -le 1 ] || _l="several lines: $_l"
+	case $_l in
+	*": ip=- result=none action=none reason=closed-before-connect") ;;
+	'') _pr="no log line within 5 s" ;;
+	*) _pr="logged [$_l], expected one line ending 'ip=- result=none action=none reason=closed-before-connect'" ;;
+	esac
+	check "[base] logged as closed before connect: no address, no check, no time" "$_pr"
+fi
+
 section "reject and tempfail at each RejectAt stage (OnFail reject, OnPermError tempfail)"
 for _at in connect helo mail rcpt; do
 	ready "at_$_at" || continue
@@ -292,6 +314,31 @@ replies at_connect 127.0.0.6 - "exempt: accepted, no reply code" "connect a || c
 replies at_rcpt 127.0.0.6 - "exempt: accepted, no reply code" "connect a || connect c|helo c|mail c|rcpt c"
 replies at_mail 2001:db8::2 - "reject text for IPv6 (%a unquoted)" \
 	"connect c|helo c|mail y 550 5.7.25 Rejected 2001:db8::2 (mismatch6.test.example), 100%"
+
+section "reply line length: a 253-byte PTR name three times in the text"
+if ready longreply; then
+	# 127.0.0.38's PTR name (tests/dns/127.in-addr.arpa.zone); RFC 5321 allows 512 bytes with CRLF
+	_a=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	LONG_PTR=$_a.$_a.$_a.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test.example
+	timeout -k 2 20 perl "$HERE/replies.pl" "$W/longreply.sock" 127.0.0.38 >"$W/rp.out" 2>"$W/rp.err"
+	_r=$(sed -n 's/^connect y //p' "$W/rp.out")
+	_pr=""
+	case $_r in
+	"550 5.7.25 "*) ;;
+	*) _pr="no reject reply [$(cat "$W/rp.out")]" ;;
+	esac
+	[ $((${#_r} + 2)) -le 512 ] || _pr="${_pr:+$_pr; }a reply line of $((${#_r} + 2)) bytes"
+	_n=0
+	for _p in ${_r#550 5.7.25 }; do
+		_n=$((_n + 1))
+		case $_p in
+		*...) case $LONG_PTR in "${_p%...}"*) ;; *) _pr="${_pr:+$_pr; }[$_p] is not a shortened PTR name" ;; esac ;;
+		*) _pr="${_pr:+$_pr; }[$_p] not marked as shortened" ;;
+		esac
+	done
+	[ "$_n" -eq 3 ] || _pr="${_pr:+$_pr; }$_n names in [$_r], expected 3"
+	check "[longreply] three %n of a 253-byte name: each shortened and marked, the line within 512 bytes" "$_pr"
+fi
 
 section "ExemptAuthenticated no, DryRun"
 if ready noauth; then

@@ -376,6 +376,10 @@ Test(config, replies)
 	c = load_ok("RejectReply 550 5.999.999 x\n");
 	cr_assert_str_eq(c->reject_reply.xcode, "5.999.999");
 	fcr_config_free(c);
+	/* the longest that fit in 512 bytes: 13 + 11 * 45, and 11 + 15 * 32 */
+	c = load_ok("RejectReply 550 5.7.25 %a%a%a%a%a%a%a%a%a%a%a\n"
+	            "TempfailReply 451 4.7.1 %n%n%n%n%n%n%n%n%n%n%n%n%n%n%n\n");
+	fcr_config_free(c);
 }
 
 Test(config, nameservers)
@@ -592,6 +596,10 @@ static const struct bad bad_values[] = {
 	{ "RejectReply 550 5.7.25 100%", "RejectReply: '%' in the text is not %a, %n or %%" },
 	{ "RejectReply 550 5.7.25 caf\xc3\xa9", "RejectReply: 'caf\\xc3\\xa9' has a byte outside printable ASCII" },
 	{ "RejectReply", "RejectReply: missing value" },
+	/* 550 5.7.25 + 12 addresses of up to 45 bytes + CRLF: 553 > 512 */
+	{ "RejectReply 550 5.7.25 %a%a%a%a%a%a%a%a%a%a%a%a",
+	  "RejectReply: text too long: the reply line could exceed 512 bytes (each %a counts 45, each %n at least 32)" },
+	{ "TempfailReply 451 4.7.1 %n%n%n%n%n%n%n%n%n%n%n%n%n%n%n%n", "TempfailReply: text too long" },
 	{ "TempfailReply 550 5.7.25 x", "TempfailReply: '550 5.7.25 x' must start with a 4xx reply code" },
 	{ "TempfailReply 451 5.7.1 x", "TempfailReply: '451 5.7.1 x' needs an enhanced status code 4.X.Y after 451" },
 	{ "ExemptHosts 10.0.0.1/8", "ExemptHosts: 10.0.0.1/8: host bits set" },

@@ -195,40 +195,40 @@ Test(format, result_header)
 		                { .name = "mail.example.com.", .valid = true, .confirms = true } };
 
 	struct fcr_check_result r = result("203.0.113.42", FCR_PASS, n, 3, 2, "");
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)),
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)),
 	                 "pass ip=203.0.113.42 ptr=mail.example.com");
 
 	r = result("203.0.113.42", FCR_FAIL, n + 1, 2, -1, "mismatch");
 	r.generic = true;
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)),
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)),
 	                 "fail ip=203.0.113.42 ptr=dsl-1.example.net generic=yes");
 
 	/* the first PTR name, valid or not */
 	r = result("203.0.113.42", FCR_FAIL, n, 3, -1, "mismatch");
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)),
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)),
 	                 "fail ip=203.0.113.42 ptr=203.0.113.42");
 
 	r = result("203.0.113.42", FCR_PERMERROR, NULL, 0, -1, "no PTR record");
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)), "permerror ip=203.0.113.42");
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)), "permerror ip=203.0.113.42");
 
 	r = result("2001:db8::1", FCR_TEMPERROR, NULL, 0, -1, "timeout");
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)), "temperror ip=2001:db8::1");
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)), "temperror ip=2001:db8::1");
 
 	r = result("2001:db8::1", FCR_PASS, n + 2, 1, 0, "");
 	r.generic = true;
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)),
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)),
 	                 "pass ip=2001:db8::1 ptr=mail.example.com generic=yes");
 
 	struct fcr_name h[] = { { .name = "a b\\000\x80\r\n.example.", .valid = false } };
 	r = result("203.0.113.42", FCR_FAIL, h, 1, -1, "");
-	fcr_format_result_header(&r, buf, sizeof(buf));
+	fcr_format_result_header(NULL, &r, buf, sizeof(buf));
 	cr_expect_str_eq(buf, "fail ip=203.0.113.42 ptr=a\\x20b\\x00\\x80\\x0d\\x0a.example");
 	assert_clean(buf);
 
 	/* a name that is just the root is no name */
 	struct fcr_name root[] = { { .name = ".", .valid = false } };
 	r = result("203.0.113.42", FCR_FAIL, root, 1, -1, "");
-	cr_expect_str_eq(fcr_format_result_header(&r, buf, sizeof(buf)), "fail ip=203.0.113.42");
+	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)), "fail ip=203.0.113.42");
 }
 
 Test(format, name)
