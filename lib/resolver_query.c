@@ -199,8 +199,8 @@ static void accept_reply(const struct fcr_xchg *x, struct fcr_pend *p, size_t k,
 	p->done = true;
 }
 
-/* Returns true when the message settled p one way or another (answer, TCP). */
-static bool judge(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, const uint8_t *msg,
+/* What the message was to attempt k; an answer settles p (or sends it to TCP). */
+static enum fcr_match judge(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, const uint8_t *msg,
                   size_t len, bool tcp, int64_t now)
 {
 	ldns_pkt *pkt;
@@ -210,7 +210,7 @@ static bool judge(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, const 
 	switch (m) {
 	case FCR_MATCH_OK:
 		accept_reply(x, p, k, pkt, tcp, now);
-		return true;
+		break;
 	case FCR_MATCH_BAD:
 	case FCR_MATCH_MALFORMED:
 		p->bad = true;
@@ -218,11 +218,11 @@ static bool judge(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, const 
 		snprintf(p->baddetail, sizeof(p->baddetail), "%s reply from %s%s",
 		         m == FCR_MATCH_BAD ? "unparsable" : "malformed record in", where,
 		         tcp ? " over tcp" : "");
-		return false;
+		break;
 	case FCR_MATCH_IGNORE:
 		break;
 	}
-	return false;
+	return m;
 }
 
 void fcr_pend_udp(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, int64_t now)
@@ -242,7 +242,7 @@ void fcr_pend_udp(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, int64_
 			lost(x, p, now);
 			return;
 		}
-		if (judge(x, p, k, x->buf, (size_t)len, false, now))
+		if (judge(x, p, k, x->buf, (size_t)len, false, now) == FCR_MATCH_OK)
 			return;
 	}
 }
@@ -259,9 +259,10 @@ void fcr_pend_tcp(const struct fcr_xchg *x, struct fcr_pend *p, short revents, i
 			tcp_failed(x, p, why, now);
 			return;
 		}
-		if (judge(x, p, p->tcp_try, p->tcp.in, p->tcp.inlen, true, now))
+		enum fcr_match m = judge(x, p, p->tcp_try, p->tcp.in, p->tcp.inlen, true, now);
+		if (m == FCR_MATCH_OK)
 			return;
-		if (p->bad) {
+		if (m != FCR_MATCH_IGNORE) {
 			/* a stream that carried garbage for our ID is not worth reading on */
 			fcr_tcp_close(&p->tcp);
 			lost(x, p, now);
