@@ -43,7 +43,10 @@ enum fake_mode {
 	FAKE_LONG_PTR,            /* a PTR whose RDATA goes on after the name */
 	FAKE_LATE,                /* holds the first query; answers it when the retry arrives */
 	FAKE_LATE_CROSSED,        /* the same, but sends that answer to the retry's socket */
+	FAKE_DELAYED,             /* answers the first query FAKE_DELAY_MS late, later ones never */
 };
+
+#define FAKE_DELAY_MS 450
 
 #define FAKE_HOLD 16
 
@@ -63,6 +66,7 @@ struct fake {
 	atomic_uint udp_queries, tcp_queries, odd_queries;
 	struct held held[FAKE_HOLD];
 	size_t nheld;
+	int64_t held_at;          /* FAKE_DELAYED: when the first query came */
 	uint8_t buf[65536];
 };
 
@@ -287,6 +291,20 @@ static void fake_hold(struct fake *f, size_t len, const struct sockaddr_storage 
 }
 
 /* Queries must carry RD, one question, class IN, and advertise EDNS0 with 1232 bytes. */
+/* Answers the held first query, to the given address; later queries get nothing. */
+static void fake_answer_held(struct fake *f, const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct held *h = &f->held[0];
+	ldns_pkt *q = NULL;
+
+	if (ldns_wire2pkt(&q, h->msg, h->len) == LDNS_STATUS_OK)
+		fake_send_reply(f, q, V_RIGHT, to, tolen);
+	ldns_pkt_free(q);
+	f->nheld = 2;
+	free(h->msg);
+	h->msg = NULL;
+}
+
 /* The first query is held; when the retry comes, the first gets its answer (now late: its
  * attempt has timed out) and the retry none. Crossed: that answer goes to the retry's socket. */
 static void fake_late(struct fake *f, size_t len, const struct sockaddr_storage *from,
@@ -299,22 +317,13 @@ static void fake_late(struct fake *f, size_t len, const struct sockaddr_storage 
 		h->len = len;
 		h->from = *from;
 		h->fromlen = fromlen;
+		f->held_at = fcr_now_ms();
 		return;
 	}
-	if (f->nheld != 1)
+	if (f->nheld != 1 || f->mode == FAKE_DELAYED)
 		return;
-	struct held *h = &f->held[0];
-	ldns_pkt *q = NULL;
-	if (ldns_wire2pkt(&q, h->msg, h->len) == LDNS_STATUS_OK) {
-		if (f->mode == FAKE_LATE)
-			fake_send_reply(f, q, V_RIGHT, &h->from, h->fromlen);
-		else
-			fake_send_reply(f, q, V_RIGHT, from, fromlen);
-	}
-	ldns_pkt_free(q);
-	f->nheld = 2;                                /* answered: later queries get nothing */
-	free(h->msg);
-	h->msg = NULL;
+	fake_answer_held(f, f->mode == FAKE_LATE ? &f->held[0].from : from,
+	                 f->mode == FAKE_LATE ? f->held[0].fromlen : fromlen);
 }
 
 static void fake_check_query(struct fake *f, const ldns_pkt *q)
@@ -366,6 +375,7 @@ static void fake_respond(struct fake *f, const ldns_pkt *q, size_t len,
 		return;
 	case FAKE_LATE:
 	case FAKE_LATE_CROSSED:
+	case FAKE_DELAYED:
 		fake_late(f, len, from, fromlen);
 		return;
 	default:
@@ -445,7 +455,15 @@ static void *fake_main(void *arg)
 		struct pollfd pf[3] = { { .fd = f->wake[0], .events = POLLIN },
 		                        { .fd = f->udp, .events = POLLIN },
 		                        { .fd = f->tcp, .events = POLLIN } };
-		if (poll(pf, f->tcp >= 0 ? 3 : 2, -1) < 0)
+		int wait = -1;
+		if (f->mode == FAKE_DELAYED && f->nheld == 1) {
+			int64_t left = f->held_at + FAKE_DELAY_MS - fcr_now_ms();
+			wait = left > 0 ? (int)left : 0;
+		}
+		int n = poll(pf, f->tcp >= 0 ? 3 : 2, wait);
+		if (n == 0 && wait >= 0)
+			fake_answer_held(f, &f->held[0].from, f->held[0].fromlen);
+		if (n <= 0)
 			continue;
 		if (pf[0].revents)
 			break;
@@ -999,6 +1017,32 @@ Test(resolver, late_reply_to_an_earlier_attempt_is_taken)
 	fcr_reply_clear(&r);
 	fcr_transport_free(t);
 	fake_stop(f);
+}
+
+/* The retry goes to a server that refuses it at once: the first attempt keeps listening for the
+ * rest of the retry's time, and its late answer counts. */
+Test(resolver, refused_retry_leaves_the_first_attempt_listening)
+{
+	uint16_t dead;
+	int fd = bound_socket(SOCK_DGRAM, 0, &dead);
+	close(fd);     /* nothing listens there now: the kernel answers port unreachable */
+	struct fake *slow = fake_start(FAKE_DELAYED);
+	struct fcr_resolver_conf conf = { .nns = 2, .timeout_ms = 300, .retries = 1 };
+	conf.ns[0] = ns_at(slow->port);
+	conf.ns[1] = ns_at(dead);
+	fcr_transport *t = fcr_resolver_new(&conf, NULL, 0);
+	struct fcr_reply r;
+
+	int64_t start = fcr_now_ms();
+	ask(t, "h5.test.", FCR_T_A, &r, 5000);
+	int64_t took = fcr_now_ms() - start;
+	cr_assert_eq(r.xfer, FCR_XFER_OK, "xfer %d: %s", r.xfer, r.detail);
+	assert_addr(&r.rr[0], "192.0.2.5");
+	cr_assert_geq(took, FAKE_DELAY_MS - 50, "took %lld ms", (long long)took);
+	cr_assert_lt(took, 600, "took %lld ms", (long long)took);
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(slow);
 }
 
 /* Each attempt's socket checks its own ID: the first attempt's answer on the retry's socket
