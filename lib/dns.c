@@ -28,10 +28,15 @@ void fcr_reply_clear(struct fcr_reply *r)
 int fcr_reply_add(struct fcr_reply *r, const char *owner, uint16_t type, uint32_t ttl,
                   const char *target, const fcr_addr *addr)
 {
-	struct fcr_rr *grown = realloc(r->rr, (r->nrr + 1) * sizeof(*grown));
-	if (!grown)
-		return -1;
-	r->rr = grown;
+	if (r->nrr == r->cap) {
+		/* doubling: a reply of thousands of records costs no quadratic copying */
+		size_t cap = r->cap ? 2 * r->cap : 8;
+		struct fcr_rr *grown = realloc(r->rr, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		r->rr = grown;
+		r->cap = cap;
+	}
 	struct fcr_rr *rr = &r->rr[r->nrr];
 	memset(rr, 0, sizeof(*rr));
 	rr->type = type;

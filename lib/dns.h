@@ -32,7 +32,8 @@ enum {
 enum fcr_xfer {
 	FCR_XFER_OK = 0,      /* a reply matching the question arrived; rcode and records are valid */
 	FCR_XFER_TIMEOUT,     /* no matching reply before the attempts or the deadline ran out */
-	FCR_XFER_BADREPLY,    /* a reply with the right ID and question could not be parsed */
+	FCR_XFER_BADREPLY,    /* a reply with the right ID and question could not be parsed, or a
+	                         record in it has RDATA of the wrong length for its type */
 	FCR_XFER_NETERR,      /* local failure: socket, send, out of memory, no nameserver */
 };
 
@@ -40,7 +41,7 @@ enum fcr_xfer {
 struct fcr_rr {
 	char *owner;      /* lower-case, absolute, with trailing dot; escaped as ldns prints it */
 	uint16_t type;
-	uint32_t ttl;
+	uint32_t ttl;     /* below 2^31: larger values arrive as 0 (RFC 2181 §8) */
 	char *target;     /* CNAME and PTR: lower-case absolute name; NULL otherwise */
 	fcr_addr addr;    /* A and AAAA */
 };
@@ -53,8 +54,9 @@ struct fcr_reply {
 	bool tcp;              /* the answer came over TCP after a truncated UDP reply */
 	struct fcr_rr *rr;     /* the answer section, other classes and types left out */
 	size_t nrr;
+	size_t cap;            /* room in rr (fcr_reply_add's business) */
 	bool has_soa;          /* an SOA was in the authority section (negative answers) */
-	uint32_t soa_ttl;
+	uint32_t soa_ttl;      /* both below 2^31, like rr[].ttl */
 	uint32_t soa_minimum;
 	char detail[96];       /* printable reason when xfer != OK (for traces and logs) */
 };

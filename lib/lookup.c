@@ -181,9 +181,12 @@ static void absorb(struct fcr_lookup *l, struct chase *c, const struct fcr_reply
 	if (transport_failed(l, c, r))
 		return;
 	unsigned asked = l->links;
+	/* NXDOMAIN says the end of the chain does not exist (RFC 6604): whatever records of the
+	 * asked type the reply carries, they are no data. The rcode decides. */
+	bool nx = r->rcode == FCR_RCODE_NXDOMAIN;
 	for (;;) {
 		const char *name = c->visited[l->links];
-		if (find_rr(r, name, l->type)) {
+		if (!nx && find_rr(r, name, l->type)) {
 			take_data(l, c, r, name);
 			return;
 		}
@@ -195,7 +198,7 @@ static void absorb(struct fcr_lookup *l, struct chase *c, const struct fcr_reply
 	}
 	/* The chain ends without data. A resolver that chased it says so with NXDOMAIN or an SOA;
 	 * one that stopped at a CNAME gets asked about the target. */
-	if (l->links == asked || r->rcode == FCR_RCODE_NXDOMAIN || r->has_soa)
+	if (l->links == asked || nx || r->has_soa)
 		take_negative(l, c, r);
 }
 

@@ -12,6 +12,7 @@
 #include "dns.h"
 
 #define FCR_MAX_NS 8
+#define FCR_MAX_RETRIES 100
 
 struct fcr_ns {
 	fcr_addr addr;
@@ -22,7 +23,8 @@ struct fcr_resolver_conf {
 	struct fcr_ns ns[FCR_MAX_NS];
 	size_t nns;
 	unsigned timeout_ms;  /* per attempt (DNSTimeout) */
-	unsigned retries;     /* attempts after the first (DNSRetries); each goes to the next server */
+	unsigned retries;     /* attempts after the first (DNSRetries, at most FCR_MAX_RETRIES); each
+	                         goes to the next server while the earlier ones keep listening */
 };
 
 /* Parses "IP", "IP:port", "[IPv6]:port" or a bare IPv6 address. Returns 0, or -1 with a reason. */

@@ -1,5 +1,5 @@
 /* Private pieces of the real transport (resolver*.c only): wire format and matching, the TCP
- * fallback, socket addresses. Nothing here keeps state between calls. */
+ * fallback, socket addresses, one question in flight. Nothing here keeps state between calls. */
 #ifndef FCR_RESOLVER_INTERNAL_H
 #define FCR_RESOLVER_INTERNAL_H
 
@@ -11,8 +11,10 @@
 
 #include "resolver.h"
 
-/* Answer records kept per reply: a hostile server may send thousands; the rest are dropped. */
-#define FCR_RESOLVER_MAX_RR 512
+/* Receive buffer: the largest DNS message. */
+#define FCR_RECV_BUF 65536
+/* Datagrams read per wake-up, so that a flood cannot starve the clock. */
+#define FCR_RECV_BURST 64
 /* EDNS0 buffer size advertised (the 2020 DNS flag day value): fewer TCP fallbacks, no fragments. */
 #define FCR_RESOLVER_EDNS_SIZE 1232
 
@@ -20,6 +22,7 @@
 enum fcr_match {
 	FCR_MATCH_IGNORE,     /* someone else's: other ID, not a response, other question */
 	FCR_MATCH_BAD,        /* our ID, but it cannot be parsed */
+	FCR_MATCH_MALFORMED,  /* our answer, but a record's RDATA has the wrong length for its type */
 	FCR_MATCH_OK,         /* our answer */
 };
 
@@ -75,5 +78,70 @@ void fcr_tcp_next(struct fcr_tcp *t);
 
 /* Closes the connection and frees the buffers; t is idle afterwards. */
 void fcr_tcp_close(struct fcr_tcp *t);
+
+/* ---- one question in flight (resolver_query.c), driven by the exchange's poll loop ---- */
+
+/* What the questions of one exchange share. */
+struct fcr_xchg {
+	const struct fcr_resolver_conf *conf;
+	size_t max;               /* attempts per question: retries + 1 */
+	uint8_t *buf;             /* FCR_RECV_BUF octets to receive into */
+};
+
+/* One UDP attempt. Its socket keeps listening for its own ID until the question is settled, so
+ * that a reply arriving after DNSTimeout still counts while later attempts are under way. */
+struct fcr_try {
+	int fd;                   /* -1 once closed */
+	uint16_t id;
+	size_t ns;                /* index of the server asked */
+};
+
+struct fcr_pend {
+	const struct fcr_question *q;
+	struct fcr_reply *out;
+	ldns_rdf *qname;
+	uint8_t *wire;
+	size_t wlen;
+	struct fcr_try *tries;    /* the attempts started: tries[0 .. attempts-1] of max */
+	size_t attempts;
+	struct fcr_tcp tcp;       /* fd >= 0 when waiting on TCP */
+	size_t tcp_try;           /* the attempt whose truncated reply the TCP query repeats */
+	unsigned tcp_gen;         /* counts TCP starts: tells a poll result of an older connection */
+	int64_t until;            /* end of the latest attempt */
+	bool done;                /* out is filled in; every socket is closed */
+	bool sent, bad, timed_out;
+	char err[sizeof(((struct fcr_reply *)0)->detail)];
+	char baddetail[sizeof(((struct fcr_reply *)0)->detail)];
+};
+
+/* Sets p up for q (max attempts at most); p is done at once when that fails (no memory, bad
+ * name). */
+void fcr_pend_init(struct fcr_pend *p, const struct fcr_question *q, struct fcr_reply *out,
+                   size_t max);
+
+/* Closes p's sockets and frees what p holds (not out). */
+void fcr_pend_release(struct fcr_pend *p);
+
+/* Closes every socket of p. */
+void fcr_pend_close(struct fcr_pend *p);
+
+/* Ends p with this outcome. */
+void fcr_pend_finish(struct fcr_pend *p, enum fcr_xfer xfer, const char *detail);
+
+/* Ends p without an answer: timed out (at the deadline when deadline is true), unusable reply,
+ * or local failure, whichever the attempts met. */
+void fcr_pend_give_up(struct fcr_pend *p, bool deadline);
+
+/* Starts p's next attempt (the first one, too); p ends when none is left and nothing listens. */
+void fcr_pend_next(const struct fcr_xchg *x, struct fcr_pend *p, int64_t now);
+
+/* p's latest attempt ran out of time (now >= p->until): the next one, or the end. */
+void fcr_pend_expired(const struct fcr_xchg *x, struct fcr_pend *p, int64_t now);
+
+/* The socket of attempt k is readable. */
+void fcr_pend_udp(const struct fcr_xchg *x, struct fcr_pend *p, size_t k, int64_t now);
+
+/* p's TCP connection has poll events revents. */
+void fcr_pend_tcp(const struct fcr_xchg *x, struct fcr_pend *p, short revents, int64_t now);
 
 #endif

@@ -3,6 +3,7 @@
 #include "resolver_internal.h"
 
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,75 @@ static bool question_matches(const ldns_pkt *pkt, const ldns_rdf *qname, uint16_
 	       ldns_rr_get_class(q) == LDNS_RR_CLASS_IN;
 }
 
+/* Moves *pos past the domain name there (labels up to a zero octet or a compression pointer);
+ * false when it runs past end. */
+static bool skip_name(const uint8_t *buf, size_t end, size_t *pos)
+{
+	while (*pos < end) {
+		uint8_t c = buf[*pos];
+		if (c == 0) {
+			*pos += 1;
+			return true;
+		}
+		if ((c & 0xc0) == 0xc0) {
+			*pos += 2;
+			return *pos <= end;
+		}
+		if (c & 0xc0)
+			return false;
+		*pos += 1 + (size_t)c;
+	}
+	return false;
+}
+
+/* Whether RDATA of rdlen octets at buf[pos] is exactly what the type holds. ldns reads the fields
+ * it expects and skips the rest, so an A with 8 octets would pass as the first 4 of them. */
+static bool rdata_exact(const uint8_t *buf, size_t pos, uint16_t type, size_t rdlen)
+{
+	size_t end = pos + rdlen;
+
+	switch (type) {
+	case FCR_T_A:
+		return rdlen == 4;
+	case FCR_T_AAAA:
+		return rdlen == 16;
+	case FCR_T_CNAME:
+	case FCR_T_PTR:
+		return skip_name(buf, end, &pos) && pos == end;
+	case FCR_T_SOA:
+		return skip_name(buf, end, &pos) && skip_name(buf, end, &pos) && pos + 20 == end;
+	default:
+		return true;
+	}
+}
+
+/* Walks every record of a message that ldns parsed and checks the RDATA length of the class-IN
+ * types this transport reads. */
+static bool records_well_formed(const uint8_t *buf, size_t len)
+{
+	size_t pos = LDNS_HEADER_SIZE;
+	size_t nq = (size_t)buf[4] << 8 | buf[5];
+	size_t nrr = ((size_t)buf[6] << 8 | buf[7]) + ((size_t)buf[8] << 8 | buf[9]) +
+	             ((size_t)buf[10] << 8 | buf[11]);
+
+	for (size_t i = 0; i < nq; i++)
+		if (!skip_name(buf, len, &pos) || (pos += 4) > len)
+			return false;
+	for (size_t i = 0; i < nrr; i++) {
+		if (!skip_name(buf, len, &pos) || pos + 10 > len)
+			return false;
+		uint16_t type = (uint16_t)(buf[pos] << 8 | buf[pos + 1]);
+		uint16_t class = (uint16_t)(buf[pos + 2] << 8 | buf[pos + 3]);
+		size_t rdlen = (size_t)buf[pos + 8] << 8 | buf[pos + 9];
+		pos += 10;
+		if (pos + rdlen > len ||
+		    (class == LDNS_RR_CLASS_IN && !rdata_exact(buf, pos, type, rdlen)))
+			return false;
+		pos += rdlen;
+	}
+	return true;
+}
+
 enum fcr_match fcr_wire_match(const uint8_t *buf, size_t len, uint16_t id, const ldns_rdf *qname,
                               uint16_t type, ldns_pkt **pkt)
 {
@@ -78,6 +148,11 @@ enum fcr_match fcr_wire_match(const uint8_t *buf, size_t len, uint16_t id, const
 		ldns_pkt_free(p);
 		return FCR_MATCH_IGNORE;
 	}
+	/* ldns parsed it, so the header is all there */
+	if (len < LDNS_HEADER_SIZE || !records_well_formed(buf, len)) {
+		ldns_pkt_free(p);
+		return FCR_MATCH_MALFORMED;
+	}
 	*pkt = p;
 	return FCR_MATCH_OK;
 }
@@ -88,6 +163,12 @@ static char *dname_text(const ldns_rdf *rdf)
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return NULL;
 	return ldns_rdf2str(rdf);
+}
+
+/* RFC 2181 §8: a TTL with the most significant bit set is to be taken as zero. */
+static uint32_t ttl_value(uint32_t ttl)
+{
+	return ttl > INT32_MAX ? 0 : ttl;
 }
 
 /* Returns 0 when the record was added or left out, -1 when memory ran out. */
@@ -117,7 +198,7 @@ static int add_answer(const ldns_rr *rr, struct fcr_reply *out)
 		return 0;
 	}
 	owner = dname_text(ldns_rr_owner(rr));
-	if (!owner || fcr_reply_add(out, owner, type, ldns_rr_ttl(rr), target, ap) != 0)
+	if (!owner || fcr_reply_add(out, owner, type, ttl_value(ldns_rr_ttl(rr)), target, ap) != 0)
 		rc = -1;
 	free(owner);
 	free(target);
@@ -137,8 +218,8 @@ static void read_soa(const ldns_pkt *pkt, struct fcr_reply *out)
 		if (!min || ldns_rdf_size(min) != 4)
 			continue;
 		out->has_soa = true;
-		out->soa_ttl = ldns_rr_ttl(rr);
-		out->soa_minimum = ldns_rdf2native_int32(min);
+		out->soa_ttl = ttl_value(ldns_rr_ttl(rr));
+		out->soa_minimum = ttl_value(ldns_rdf2native_int32(min));
 		return;
 	}
 }
@@ -150,9 +231,8 @@ int fcr_wire_fill(const ldns_pkt *pkt, struct fcr_reply *out)
 	out->xfer = FCR_XFER_OK;
 	out->rcode = (uint8_t)ldns_pkt_get_rcode(pkt);
 	out->detail[0] = '\0';
+	/* Every record counts: the message (at most 65,535 octets) bounds how many there are. */
 	for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans); i++) {
-		if (out->nrr >= FCR_RESOLVER_MAX_RR)
-			break;
 		if (add_answer(ldns_rr_list_rr(ans, i), out) != 0) {
 			fcr_reply_clear(out);
 			return -1;

@@ -383,6 +383,21 @@ t 127.0.0.54 pass "PTR MiXeD.Test.Example is printed lower-case" confirmed_name=
 batch "-t ADDR... -j: exit status is the highest code (temperror)" 3 /dev/null \
 	"127.0.0.22 pass" "127.0.0.20 temperror" "127.0.0.23 temperror" -- -t 127.0.0.22 127.0.0.20 127.0.0.23 -j
 
+echo "# DNS details through ldns-testns: NXDOMAIN with records, TTLs of 2^31, 600 records, late replies"
+t 127.0.0.70 permerror "NXDOMAIN carrying the PTR anyway: the rcode decides" confirmed_name=null ptr_names= \
+	ptr_status=nxdomain
+t 127.0.0.71 fail "the A is NXDOMAIN at the end of a CNAME chain, the matching A carried anyway" \
+	confirmed_name=null ptr_names=nxfwd71.test.example
+t 127.0.0.72 pass "PTR TTL 2147483648 is taken as 0 (RFC 2181)" confirmed_name=big72.test.example ptr_ttl=0
+t 127.0.0.73 permerror "NXDOMAIN, SOA TTL and MINIMUM 2147483648 are taken as 0" ptr_status=nxdomain ptr_ttl=0
+t 127.0.0.74 pass "600 A records (over TCP after TC), the last one matches" confirmed_name=many74.test.example
+# each attempt's answer comes 2 s after its query: the first one, 0.5 s after its own timeout,
+# arrives while the retry is out (whose own answer would come after the retry's timeout)
+OPTS="-o DNSTimeout=1.5 -o DNSRetries=1 -o CheckTimeout=5"
+t 127.0.0.75 pass "the first attempt's answer after DNSTimeout, the retry still out" \
+	confirmed_name=late75.test.example "ms<=2900"
+OPTS=""
+
 echo "# configuration checks (config.sh)"
 FCR_ITEST_SOURCED=1
 # shellcheck source=config.sh

@@ -280,3 +280,28 @@ Test(check, copy_is_deep)
 	cr_assert_eq(c.names[1].naddrs, 1);
 	fcr_check_result_clear(&c);
 }
+
+/* NXDOMAIN replies that carry the record anyway: the rcode decides, the records are no data. */
+static const struct fake_answer nxdata[] = {
+	{ R4("40"), FCR_T_PTR, 0, FCR_RCODE_NXDOMAIN, R4("40") " PTR 60 nx40.t.", 300, 30 },
+	{ "nx40.t.", FCR_T_A, 0, 0, "nx40.t. A 60 127.0.0.40", NOSOA },
+	{ R4("41"), FCR_T_PTR, 0, 0, R4("41") " PTR 60 nx41.t.", NOSOA },
+	{ "nx41.t.", FCR_T_A, 0, FCR_RCODE_NXDOMAIN, "nx41.t. A 60 127.0.0.41", 300, 30 },
+	{ R4("42"), FCR_T_PTR, 0, 0, R4("42") " PTR 60 nx42.t.", NOSOA },
+	{ "nx42.t.", FCR_T_A, 0, FCR_RCODE_NXDOMAIN, "nx42.t. CNAME 60 end42.t.;end42.t. A 60 127.0.0.42",
+	  300, 30 },
+};
+
+Test(check, records_of_an_nxdomain_reply_do_not_count)
+{
+	fake_dns_init(&fake, nxdata, sizeof(nxdata) / sizeof(nxdata[0]));
+	cr_assert_eq(check("127.0.0.40"), FCR_PERMERROR, "reverse NXDOMAIN with a PTR: %s", res.reason);
+	cr_assert_eq(res.ptr_status, FCR_DNS_NXDOMAIN);
+	cr_assert_eq(res.nnames, 0);
+	cr_assert_eq(check("127.0.0.41"), FCR_FAIL, "forward NXDOMAIN with the A: %s", res.reason);
+	cr_assert_eq(res.names[0].status, FCR_DNS_NXDOMAIN);
+	cr_assert_eq(res.names[0].naddrs, 0);
+	cr_assert_eq(check("127.0.0.42"), FCR_FAIL, "NXDOMAIN at the end of a CNAME chain: %s",
+	             res.reason);
+	cr_assert_str_eq(res.names[0].canonical, "end42.t.");
+}

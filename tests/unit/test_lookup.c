@@ -18,6 +18,10 @@ static const struct fake_answer zone[] = {
 	{ "g.t.", FCR_T_A, 0, FCR_RCODE_NOTIMP, NULL, -1, 0 },
 	/* a chain that ends without data and without SOA twice: NODATA, not cacheable */
 	{ "h.t.", FCR_T_A, 0, 0, NULL, -1, 0 },
+	/* NXDOMAIN that carries the asked record anyway, directly and at the end of a chain */
+	{ "nx.t.", FCR_T_A, 0, FCR_RCODE_NXDOMAIN, "nx.t. A 300 192.0.2.7", 100, 50 },
+	{ "nxc.t.", FCR_T_A, 0, FCR_RCODE_NXDOMAIN, "nxc.t. CNAME 100 nxd.t.;nxd.t. A 300 192.0.2.8",
+	  200, 40 },
 };
 
 static struct fake_dns fake;
@@ -67,6 +71,25 @@ Test(lookup, follow_up_question_and_only_owner_records)
 	cr_assert_eq(l.queries, 2);
 	cr_assert_eq(l.links, 1);
 	cr_assert_eq(l.ttl, 50);
+	fcr_lookup_clear(&l);
+}
+
+/* The rcode decides: the records of an NXDOMAIN reply are no data (for the end of the chain,
+ * RFC 6604). */
+Test(lookup, nxdomain_records_are_not_data)
+{
+	struct fcr_lookup l;
+	run(&l, "nx.t.");
+	cr_assert_eq(l.status, FCR_DNS_NXDOMAIN, "status %s", fcr_dns_status_name(l.status));
+	cr_assert_eq(l.n, 0);
+	cr_assert_eq(l.ttl, 50);
+	fcr_lookup_clear(&l);
+	run(&l, "nxc.t.");
+	cr_assert_eq(l.status, FCR_DNS_NXDOMAIN, "status %s", fcr_dns_status_name(l.status));
+	cr_assert_eq(l.n, 0);
+	cr_assert_str_eq(l.canonical, "nxd.t.");
+	cr_assert_eq(l.queries, 1);
+	cr_assert_eq(l.ttl, 40);
 	fcr_lookup_clear(&l);
 }
 

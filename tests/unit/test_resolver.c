@@ -37,7 +37,16 @@ enum fake_mode {
 	FAKE_NXDOMAIN,            /* with an SOA (TTL 300, MINIMUM 60) in the authority section */
 	FAKE_MANY,                /* 2000 A records */
 	FAKE_REVERSE,             /* holds `batch` queries, then answers the last one first */
+	FAKE_BIG_TTL,             /* TTLs of 2^31 and more, in the answer and in an SOA */
+	FAKE_LONG_A,              /* an A record with 8 octets of RDATA */
+	FAKE_LONG_AAAA,           /* an AAAA record with 20 octets of RDATA */
+	FAKE_LONG_PTR,            /* a PTR whose RDATA goes on after the name */
+	FAKE_LATE,                /* holds the first query; answers it when the retry arrives */
+	FAKE_LATE_CROSSED,        /* the same, but sends that answer to the retry's socket */
+	FAKE_DELAYED,             /* answers the first query FAKE_DELAY_MS late, later ones never */
 };
+
+#define FAKE_DELAY_MS 450
 
 #define FAKE_HOLD 16
 
@@ -57,6 +66,7 @@ struct fake {
 	atomic_uint udp_queries, tcp_queries, odd_queries;
 	struct held held[FAKE_HOLD];
 	size_t nheld;
+	int64_t held_at;          /* FAKE_DELAYED: when the first query came */
 	uint8_t buf[65536];
 };
 
@@ -116,7 +126,37 @@ static void set_owner(ldns_rr *rr, const char *name)
 
 /* A reply to query; the variant changes ID, question, flags or content as modes need. */
 enum variant { V_RIGHT, V_OTHER_ID, V_OTHER_NAME, V_OTHER_TYPE, V_TC, V_SERVFAIL, V_NXDOMAIN,
-               V_MANY };
+               V_MANY, V_BIG_TTL };
+
+/* The sections after the question, as the variant wants them. */
+static void fake_content(ldns_pkt *reply, enum variant v, const char *owner, uint16_t type,
+                         unsigned n)
+{
+	if (v == V_OTHER_ID || v == V_OTHER_NAME || v == V_OTHER_TYPE) {
+		/* what a spoofer would like us to believe */
+		push_rr(reply, LDNS_SECTION_ANSWER, "%s 3600 IN A 198.51.100.%u", owner, n);
+	} else if (v == V_TC) {
+		ldns_pkt_set_tc(reply, true);
+	} else if (v == V_SERVFAIL) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_SERVFAIL);
+	} else if (v == V_NXDOMAIN) {
+		ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+		push_rr(reply, LDNS_SECTION_AUTHORITY,
+		        "test. 300 IN SOA ns.test. admin.test. 1 7200 900 1209600 60");
+	} else if (v == V_MANY) {
+		for (unsigned i = 0; i < 2000; i++)
+			push_rr(reply, LDNS_SECTION_ANSWER, "%s 60 IN A 10.0.%u.%u", owner, i % 250,
+			        1 + i / 250);
+	} else if (v == V_BIG_TTL) {
+		push_rr(reply, LDNS_SECTION_ANSWER, "%s 2147483648 IN A 192.0.2.1", owner);
+		push_rr(reply, LDNS_SECTION_ANSWER, "%s 2147483647 IN A 192.0.2.2", owner);
+		push_rr(reply, LDNS_SECTION_ANSWER, "%s 4294967295 IN A 192.0.2.3", owner);
+		push_rr(reply, LDNS_SECTION_AUTHORITY,
+		        "test. 4294967295 IN SOA ns.test. admin.test. 1 7200 900 1209600 2147483648");
+	} else {
+		fake_records(reply, owner, type, n);
+	}
+}
 
 static uint8_t *fake_reply(const ldns_pkt *query, enum variant v, size_t *len)
 {
@@ -145,23 +185,7 @@ static uint8_t *fake_reply(const ldns_pkt *query, enum variant v, size_t *len)
 	if (v == V_OTHER_TYPE)
 		ldns_rr_set_type(qcopy, type == LDNS_RR_TYPE_A ? LDNS_RR_TYPE_AAAA : LDNS_RR_TYPE_A);
 	ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, qcopy);
-	if (v == V_OTHER_ID || v == V_OTHER_NAME || v == V_OTHER_TYPE) {
-		/* what a spoofer would like us to believe */
-		push_rr(reply, LDNS_SECTION_ANSWER, "%s 3600 IN A 198.51.100.%u", owner, n);
-	} else if (v == V_TC) {
-		ldns_pkt_set_tc(reply, true);
-	} else if (v == V_SERVFAIL) {
-		ldns_pkt_set_rcode(reply, LDNS_RCODE_SERVFAIL);
-	} else if (v == V_NXDOMAIN) {
-		ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
-		push_rr(reply, LDNS_SECTION_AUTHORITY,
-		        "test. 300 IN SOA ns.test. admin.test. 1 7200 900 1209600 60");
-	} else if (v == V_MANY) {
-		for (unsigned i = 0; i < 2000; i++)
-			push_rr(reply, LDNS_SECTION_ANSWER, "%s 60 IN A 10.0.%u.1", owner, i % 250);
-	} else {
-		fake_records(reply, owner, type, n);
-	}
+	fake_content(reply, v, owner, type, n);
 	cr_assert_eq(ldns_pkt2wire(&wire, reply, len), LDNS_STATUS_OK);
 	ldns_pkt_free(reply);
 	free(owner);
@@ -191,6 +215,37 @@ static void fake_send_garbage(struct fake *f, const uint8_t *query,
 	for (size_t i = 14; i < sizeof(g); i++)
 		g[i] = (uint8_t)(i * 37);
 	fake_sendto(f, g, sizeof(g), to, tolen);
+}
+
+/* Our answer with one record whose RDATA is longer than its type allows: ldns reads what the
+ * type needs and skips the rest, so only the transport can tell. */
+static void fake_send_long_rdata(struct fake *f, const uint8_t *query, size_t qlen,
+                                 const struct sockaddr_storage *to, socklen_t tolen)
+{
+	static const uint8_t ptr_rdata[] = { 2, 'h', '1', 4, 't', 'e', 's', 't', 0, 0xde, 0xad };
+	uint8_t m[512] = { query[0], query[1], 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0 };
+	size_t pos = 12, rdlen = 8;
+	uint16_t type = FCR_T_A;
+
+	while (pos < qlen && query[pos] != 0)        /* the question: name, type, class */
+		pos += 1 + query[pos];
+	pos += 5;
+	cr_assert(pos <= qlen && pos + 16 + 20 < sizeof(m));
+	memcpy(m + 12, query + 12, pos - 12);
+	if (f->mode == FAKE_LONG_AAAA) {
+		type = FCR_T_AAAA;
+		rdlen = 20;
+	} else if (f->mode == FAKE_LONG_PTR) {
+		type = FCR_T_PTR;
+		rdlen = sizeof(ptr_rdata);
+	}
+	/* owner: pointer to the question name; IN, TTL 60 */
+	uint8_t rr[12] = { 0xc0, 12, 0, (uint8_t)type, 0, 1, 0, 0, 0, 60, 0, (uint8_t)rdlen };
+	memcpy(m + pos, rr, sizeof(rr));
+	pos += sizeof(rr);
+	for (size_t i = 0; i < rdlen; i++)           /* 192.0.2.1 first: what a lax reader keeps */
+		m[pos + i] = type == FCR_T_PTR ? ptr_rdata[i] : i == 0 ? 192 : i == 2 ? 2 : i == 3;
+	fake_sendto(f, m, pos + rdlen, to, tolen);
 }
 
 static void fake_send_hostile(struct fake *f, const uint8_t *query,
@@ -236,6 +291,41 @@ static void fake_hold(struct fake *f, size_t len, const struct sockaddr_storage 
 }
 
 /* Queries must carry RD, one question, class IN, and advertise EDNS0 with 1232 bytes. */
+/* Answers the held first query, to the given address; later queries get nothing. */
+static void fake_answer_held(struct fake *f, const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct held *h = &f->held[0];
+	ldns_pkt *q = NULL;
+
+	if (ldns_wire2pkt(&q, h->msg, h->len) == LDNS_STATUS_OK)
+		fake_send_reply(f, q, V_RIGHT, to, tolen);
+	ldns_pkt_free(q);
+	f->nheld = 2;
+	free(h->msg);
+	h->msg = NULL;
+}
+
+/* The first query is held; when the retry comes, the first gets its answer (now late: its
+ * attempt has timed out) and the retry none. Crossed: that answer goes to the retry's socket. */
+static void fake_late(struct fake *f, size_t len, const struct sockaddr_storage *from,
+                      socklen_t fromlen)
+{
+	if (f->nheld == 0) {
+		struct held *h = &f->held[f->nheld++];
+		h->msg = malloc(len);
+		memcpy(h->msg, f->buf, len);
+		h->len = len;
+		h->from = *from;
+		h->fromlen = fromlen;
+		f->held_at = fcr_now_ms();
+		return;
+	}
+	if (f->nheld != 1 || f->mode == FAKE_DELAYED)
+		return;
+	fake_answer_held(f, f->mode == FAKE_LATE ? &f->held[0].from : from,
+	                 f->mode == FAKE_LATE ? f->held[0].fromlen : fromlen);
+}
+
 static void fake_check_query(struct fake *f, const ldns_pkt *q)
 {
 	const ldns_rr_list *qs = ldns_pkt_question(q);
@@ -243,6 +333,56 @@ static void fake_check_query(struct fake *f, const ldns_pkt *q)
 	    ldns_pkt_edns_udp_size(q) != 1232 ||
 	    ldns_rr_get_class(ldns_rr_list_rr(qs, 0)) != LDNS_RR_CLASS_IN)
 		atomic_fetch_add(&f->odd_queries, 1);
+}
+
+/* Modes that answer with one reply of some variant. */
+static const enum variant one_reply[] = {
+	[FAKE_ANSWER] = V_RIGHT,     [FAKE_WRONG_ID_ONLY] = V_OTHER_ID, [FAKE_TC] = V_TC,
+	[FAKE_TC_NO_TCP] = V_TC,     [FAKE_SERVFAIL] = V_SERVFAIL,      [FAKE_NXDOMAIN] = V_NXDOMAIN,
+	[FAKE_MANY] = V_MANY,        [FAKE_BIG_TTL] = V_BIG_TTL,
+};
+
+/* What the mode sends back for query q (f->buf, len octets) from a client. */
+static void fake_respond(struct fake *f, const ldns_pkt *q, size_t len,
+                         const struct sockaddr_storage *from, socklen_t fromlen)
+{
+	switch (f->mode) {
+	case FAKE_SILENT:
+		return;
+	case FAKE_WRONG_ID_FIRST:
+		fake_send_reply(f, q, V_OTHER_ID, from, fromlen);
+		break;
+	case FAKE_WRONG_QUESTION_FIRST:
+	case FAKE_WRONG_QUESTION_ONLY:
+		fake_send_reply(f, q, V_OTHER_NAME, from, fromlen);
+		fake_send_reply(f, q, V_OTHER_TYPE, from, fromlen);
+		if (f->mode == FAKE_WRONG_QUESTION_ONLY)
+			return;
+		break;
+	case FAKE_GARBAGE:
+		fake_send_garbage(f, f->buf, from, fromlen);
+		return;
+	case FAKE_HOSTILE_FIRST:
+		fake_send_hostile(f, f->buf, from, fromlen);
+		break;
+	case FAKE_REVERSE:
+		fake_hold(f, len, from, fromlen);
+		return;
+	case FAKE_LONG_A:
+	case FAKE_LONG_AAAA:
+	case FAKE_LONG_PTR:
+		fake_send_long_rdata(f, f->buf, len, from, fromlen);
+		return;
+	case FAKE_LATE:
+	case FAKE_LATE_CROSSED:
+	case FAKE_DELAYED:
+		fake_late(f, len, from, fromlen);
+		return;
+	default:
+		fake_send_reply(f, q, one_reply[f->mode], from, fromlen);
+		return;
+	}
+	fake_send_reply(f, q, V_RIGHT, from, fromlen);  /* after the decoys above */
 }
 
 static void fake_udp(struct fake *f)
@@ -256,50 +396,7 @@ static void fake_udp(struct fake *f)
 		return;
 	atomic_fetch_add(&f->udp_queries, 1);
 	fake_check_query(f, q);
-	switch (f->mode) {
-	case FAKE_SILENT:
-		break;
-	case FAKE_WRONG_ID_FIRST:
-		fake_send_reply(f, q, V_OTHER_ID, &from, fromlen);
-		fake_send_reply(f, q, V_RIGHT, &from, fromlen);
-		break;
-	case FAKE_WRONG_ID_ONLY:
-		fake_send_reply(f, q, V_OTHER_ID, &from, fromlen);
-		break;
-	case FAKE_WRONG_QUESTION_FIRST:
-	case FAKE_WRONG_QUESTION_ONLY:
-		fake_send_reply(f, q, V_OTHER_NAME, &from, fromlen);
-		fake_send_reply(f, q, V_OTHER_TYPE, &from, fromlen);
-		if (f->mode == FAKE_WRONG_QUESTION_FIRST)
-			fake_send_reply(f, q, V_RIGHT, &from, fromlen);
-		break;
-	case FAKE_GARBAGE:
-		fake_send_garbage(f, f->buf, &from, fromlen);
-		break;
-	case FAKE_HOSTILE_FIRST:
-		fake_send_hostile(f, f->buf, &from, fromlen);
-		fake_send_reply(f, q, V_RIGHT, &from, fromlen);
-		break;
-	case FAKE_TC:
-	case FAKE_TC_NO_TCP:
-		fake_send_reply(f, q, V_TC, &from, fromlen);
-		break;
-	case FAKE_SERVFAIL:
-		fake_send_reply(f, q, V_SERVFAIL, &from, fromlen);
-		break;
-	case FAKE_NXDOMAIN:
-		fake_send_reply(f, q, V_NXDOMAIN, &from, fromlen);
-		break;
-	case FAKE_MANY:
-		fake_send_reply(f, q, V_MANY, &from, fromlen);
-		break;
-	case FAKE_REVERSE:
-		fake_hold(f, (size_t)len, &from, fromlen);
-		break;
-	case FAKE_ANSWER:
-		fake_send_reply(f, q, V_RIGHT, &from, fromlen);
-		break;
-	}
+	fake_respond(f, q, (size_t)len, &from, fromlen);
 	ldns_pkt_free(q);
 }
 
@@ -358,7 +455,15 @@ static void *fake_main(void *arg)
 		struct pollfd pf[3] = { { .fd = f->wake[0], .events = POLLIN },
 		                        { .fd = f->udp, .events = POLLIN },
 		                        { .fd = f->tcp, .events = POLLIN } };
-		if (poll(pf, f->tcp >= 0 ? 3 : 2, -1) < 0)
+		int wait = -1;
+		if (f->mode == FAKE_DELAYED && f->nheld == 1) {
+			int64_t left = f->held_at + FAKE_DELAY_MS - fcr_now_ms();
+			wait = left > 0 ? (int)left : 0;
+		}
+		int n = poll(pf, f->tcp >= 0 ? 3 : 2, wait);
+		if (n == 0 && wait >= 0)
+			fake_answer_held(f, &f->held[0].from, f->held[0].fromlen);
+		if (n <= 0)
 			continue;
 		if (pf[0].revents)
 			break;
@@ -832,7 +937,8 @@ Test(resolver, past_deadline_sends_nothing)
 	fake_stop(f);
 }
 
-Test(resolver, many_records_are_bounded)
+/* No cap drops data: whatever fits in a message is read (32 kB of A records here). */
+Test(resolver, many_records_are_all_kept)
 {
 	struct fake *f = fake_start(FAKE_MANY);
 	fcr_transport *t = transport_one(f, 2000, 0);
@@ -840,8 +946,117 @@ Test(resolver, many_records_are_bounded)
 
 	ask(t, "h2.test.", FCR_T_A, &r, 5000);
 	cr_assert_eq(r.xfer, FCR_XFER_OK, "%s", r.detail);
-	cr_assert_eq(r.nrr, 512);
-	assert_addr(&r.rr[511], "10.0.11.1");       /* record 511: 511 % 250 = 11 */
+	cr_assert_eq(r.nrr, 2000);
+	assert_addr(&r.rr[512], "10.0.12.3");       /* record 512: 512 % 250, 1 + 512 / 250 */
+	assert_addr(&r.rr[1999], "10.0.249.8");
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(f);
+}
+
+/* RFC 2181 §8: a TTL with the top bit set counts as 0, in records and in the SOA alike. */
+Test(resolver, ttl_of_2_to_the_31_or_more_is_zero)
+{
+	struct fake *f = fake_start(FAKE_BIG_TTL);
+	fcr_transport *t = transport_one(f, 2000, 0);
+	struct fcr_reply r;
+
+	ask(t, "h2.test.", FCR_T_A, &r, 5000);
+	cr_assert_eq(r.xfer, FCR_XFER_OK, "%s", r.detail);
+	cr_assert_eq(r.nrr, 3);
+	cr_assert_eq(r.rr[0].ttl, 0, "2^31: %u", r.rr[0].ttl);
+	cr_assert_eq(r.rr[1].ttl, 2147483647, "2^31 - 1 is a TTL like any other");
+	cr_assert_eq(r.rr[2].ttl, 0, "2^32 - 1: %u", r.rr[2].ttl);
+	cr_assert(r.has_soa);
+	cr_assert_eq(r.soa_ttl, 0, "SOA TTL %u", r.soa_ttl);
+	cr_assert_eq(r.soa_minimum, 0, "SOA MINIMUM %u", r.soa_minimum);
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(f);
+}
+
+static void assert_malformed(enum fake_mode mode, uint16_t type)
+{
+	struct fake *f = fake_start(mode);
+	fcr_transport *t = transport_one(f, 200, 0);
+	struct fcr_reply r;
+	char want[96];
+
+	ask(t, type == FCR_T_PTR ? "1.2.0.192.in-addr.arpa." : "h1.test.", type, &r, 5000);
+	cr_assert_eq(r.xfer, FCR_XFER_BADREPLY, "mode %d: xfer %d, %zu records", mode, r.xfer, r.nrr);
+	snprintf(want, sizeof(want), "malformed record in reply from 127.0.0.1:%u", (unsigned)f->port);
+	cr_assert_str_eq(r.detail, want);
+	cr_assert_eq(r.nrr, 0);
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(f);
+}
+
+/* Malformed RDATA makes the whole reply unusable: the lookup gets a temporary error. */
+Test(resolver, rdata_longer_than_its_type_is_badreply)
+{
+	assert_malformed(FAKE_LONG_A, FCR_T_A);
+	assert_malformed(FAKE_LONG_AAAA, FCR_T_AAAA);
+	assert_malformed(FAKE_LONG_PTR, FCR_T_PTR);
+}
+
+/* The first attempt's answer comes after DNSTimeout, while the retry is out: it still counts. */
+Test(resolver, late_reply_to_an_earlier_attempt_is_taken)
+{
+	struct fake *f = fake_start(FAKE_LATE);
+	fcr_transport *t = transport_one(f, 300, 1);
+	struct fcr_reply r;
+
+	int64_t start = fcr_now_ms();
+	ask(t, "h7.test.", FCR_T_A, &r, 5000);
+	cr_assert_eq(r.xfer, FCR_XFER_OK, "%s", r.detail);
+	cr_assert_eq(r.nrr, 1);
+	assert_addr(&r.rr[0], "192.0.2.7");
+	cr_assert_eq(atomic_load(&f->udp_queries), 2);
+	cr_assert_lt(fcr_now_ms() - start, 550, "taken when it came, not at the retry's timeout");
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(f);
+}
+
+/* The retry goes to a server that refuses it at once: the first attempt keeps listening for the
+ * rest of the retry's time, and its late answer counts. */
+Test(resolver, refused_retry_leaves_the_first_attempt_listening)
+{
+	uint16_t dead;
+	int fd = bound_socket(SOCK_DGRAM, 0, &dead);
+	close(fd);     /* nothing listens there now: the kernel answers port unreachable */
+	struct fake *slow = fake_start(FAKE_DELAYED);
+	struct fcr_resolver_conf conf = { .nns = 2, .timeout_ms = 300, .retries = 1 };
+	conf.ns[0] = ns_at(slow->port);
+	conf.ns[1] = ns_at(dead);
+	fcr_transport *t = fcr_resolver_new(&conf, NULL, 0);
+	struct fcr_reply r;
+
+	int64_t start = fcr_now_ms();
+	ask(t, "h5.test.", FCR_T_A, &r, 5000);
+	int64_t took = fcr_now_ms() - start;
+	cr_assert_eq(r.xfer, FCR_XFER_OK, "xfer %d: %s", r.xfer, r.detail);
+	assert_addr(&r.rr[0], "192.0.2.5");
+	cr_assert_geq(took, FAKE_DELAY_MS - 50, "took %lld ms", (long long)took);
+	cr_assert_lt(took, 600, "took %lld ms", (long long)took);
+	fcr_reply_clear(&r);
+	fcr_transport_free(t);
+	fake_stop(slow);
+}
+
+/* Each attempt's socket checks its own ID: the first attempt's answer on the retry's socket
+ * carries an ID that socket never sent. */
+Test(resolver, each_attempt_checks_its_own_id)
+{
+	struct fake *f = fake_start(FAKE_LATE_CROSSED);
+	fcr_transport *t = transport_one(f, 200, 1);
+	struct fcr_reply r;
+
+	ask(t, "h7.test.", FCR_T_A, &r, 5000);
+	cr_assert_eq(r.xfer, FCR_XFER_TIMEOUT, "xfer %d: %s", r.xfer, r.detail);
+	cr_assert_str_eq(r.detail, "timeout after 2 attempts");
+	cr_assert_eq(r.nrr, 0);
 	fcr_reply_clear(&r);
 	fcr_transport_free(t);
 	fake_stop(f);
@@ -901,7 +1116,8 @@ static int open_fds(void)
 Test(resolver, no_descriptor_leaks)
 {
 	static const enum fake_mode modes[] = { FAKE_ANSWER, FAKE_TC, FAKE_TC_NO_TCP, FAKE_GARBAGE,
-	                                        FAKE_SILENT, FAKE_WRONG_ID_ONLY };
+	                                        FAKE_SILENT, FAKE_WRONG_ID_ONLY, FAKE_LATE,
+	                                        FAKE_LONG_A };
 	int before = open_fds();
 
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
