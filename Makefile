@@ -20,7 +20,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmiss
 OPT      ?= -O2 -g
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
 CFLAGS   ?=
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS)
 LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) \
               $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
 MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)
@@ -240,7 +241,7 @@ FUZZ_CHECK_SECONDS ?= 8
 FUZZ_ARTIFACTS ?= $(BUILD)/fuzz/artifacts
 FUZZ_CRASHES   ?= tests/fuzz/crashes
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP
+FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP $(PCRE2_CFLAGS)
 FUZZ_NAMES  := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
