@@ -17,10 +17,10 @@
 #define EMPTY_LOOP "(|)(\\1\\1)*"
 #define BACKREFS "(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x"
 
-/* A 255-octet name of 'a' labels under test.example, as a hostile reverse zone can publish it. */
-static const char *long_name(void)
+/* A 255-octet name of 'a' labels under test.example, as a hostile reverse zone can publish it;
+ * name has room for 256 bytes. */
+static const char *long_name(char *name)
 {
-	static char name[256];
 	size_t n = 0;
 	for (int label = 0; label < 4; label++) {
 		size_t len = label < 3 ? 63 : 48;
@@ -105,13 +105,13 @@ static void hostile(bool jit)
 	static const char *const re[] = { "^good\\.example$", EMPTY_LOOP, BACKREFS };
 	fcr_patterns *p = set_of(jit, re, 1);
 	struct heard h = { 0 };
-	char err[256];
+	char err[256], name[256];
 	bool limited = false;
 
 	cr_assert_eq(fcr_patterns_add(p, re[2], "F", 3, err, sizeof(err)), 0, "%s", err);
 	fcr_patterns_set_hook(p, hook, &h);
 	for (int i = 0; i < 3; i++) {
-		cr_expect_not(matches(p, long_name(), &limited));
+		cr_expect_not(matches(p, long_name(name), &limited));
 		cr_expect(limited, "the backreference pattern did not hit a limit");
 	}
 	cr_expect_eq(fcr_patterns_limit_hits(p), 3);
@@ -122,7 +122,7 @@ static void hostile(bool jit)
 	cr_expect_str_eq(h.what, "match limit exceeded");
 	/* the empty loop matches every name, at once */
 	cr_assert_eq(fcr_patterns_add(p, re[1], "F", 2, err, sizeof(err)), 0, "%s", err);
-	cr_expect(matches(p, long_name(), &limited));
+	cr_expect(matches(p, long_name(name), &limited));
 	cr_expect(matches(p, "", NULL));
 	fcr_patterns_free(p);
 }
@@ -265,9 +265,10 @@ struct worker {
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
+	char name[256];
 	bool limited;
 	for (int i = 0; i < 20; i++) {
-		w->bad += matches(w->p, long_name(), &limited) || !limited;
+		w->bad += matches(w->p, long_name(name), &limited) || !limited;
 		w->bad += !matches(w->p, "good.example", NULL);
 	}
 	return NULL;
