@@ -3,7 +3,6 @@
  * that takes the old one's place only once every item has parsed. */
 #include "config_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -3,7 +3,6 @@
  * error messages printable. */
 #include "config_internal.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
