@@ -303,6 +303,13 @@ LONG60=$_a63.$_a63.$_a63.$(printf '%048d' 0 | tr 0 a).test.example
 OPTS="-o GenericPatterns=$W/backrefs.pat"
 t 127.0.0.60 pass "GenericPatterns backtracking on a 255-octet PTR name: match limit, no match" \
 	confirmed_name="$LONG60" generic=false 'raw="pattern_limit":true'
+# shellcheck disable=SC2086 # OPTS holds several words on purpose
+runprog "$W/out" "$W/err" /dev/null -c "$CONF" $OPTS -t 127.0.0.60
+if [ "$RC" -eq 0 ] && grep -q 'GenericPatterns: a pattern hit a PCRE2 limit here' "$W/out"; then
+	pass_case "127.0.0.60 pass [$OPTS] -- the text trace says the pattern hit a limit"
+else
+	case_failed "127.0.0.60 [$OPTS]: exit $RC, no 'a pattern hit a PCRE2 limit' in the text trace" "$OPTS -t 127.0.0.60"
+fi
 OPTS="-o OnFail=reject"
 t 127.0.0.3 fail "the action follows OnFail" action=reject
 OPTS="-o ExemptHosts=127.0.0.0/8"
