@@ -20,8 +20,10 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmiss
 OPT      ?= -O2 -g
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
 CFLAGS   ?=
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP
-LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) -pthread
+PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS)
+LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) \
+              $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
 MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)
 MILTER_LIBS   := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 CRIT_CFLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -71,7 +73,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(UNIT_MILTER_OBJ) $(LIB_A)
 	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJ) $(UNIT_MILTER_OBJ) $(LIB_A) $(CRIT_LIBS) $(LDLIBS_LIB)
 
 # ---- dependencies (Debian 12) ----
-BUILD_DEBS := build-essential pkg-config libmilter-dev libldns-dev
+BUILD_DEBS := build-essential pkg-config libmilter-dev libldns-dev libpcre2-dev
 TEST_DEBS  := libcriterion-dev nsd unbound ldnsutils dnsutils miltertest swaks postfix clang \
               libclang-rt-14-dev iproute2 util-linux spamassassin mandoc groff-base
 
@@ -255,7 +257,7 @@ FUZZ_CHECK_SECONDS ?= 8
 FUZZ_ARTIFACTS ?= $(BUILD)/fuzz/artifacts
 FUZZ_CRASHES   ?= tests/fuzz/crashes
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP
+FUZZ_CFLAGS := $(CSTD) $(WARN) -O1 -g $(FUZZ_SAN) -pthread -MMD -MP $(PCRE2_CFLAGS)
 FUZZ_NAMES  := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 FUZZ_BINS   := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)

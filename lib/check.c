@@ -195,7 +195,8 @@ static void mark_generic(struct fcr_check_result *r, const fcr_generic *g)
 {
 	int pick = r->confirmed;
 	for (size_t i = 0; i < r->nnames; i++) {
-		r->names[i].generic = g && fcr_generic_match(g, r->names[i].name, &r->addr);
+		struct fcr_name *nm = &r->names[i];
+		nm->generic = g && fcr_generic_judge(g, nm->name, &r->addr, &nm->pattern_limit);
 		if (pick < 0 && r->names[i].valid)
 			pick = (int)i;
 	}

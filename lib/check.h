@@ -44,6 +44,7 @@ struct fcr_name {
 	bool confirms;             /* its addresses include the client address */
 	char detail[96];           /* what went wrong with a failed lookup (transport's words) */
 	bool generic;
+	bool pattern_limit;        /* a GenericPatterns pattern hit a PCRE2 limit on it (no match) */
 };
 
 struct fcr_check_result {

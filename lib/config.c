@@ -133,11 +133,11 @@ static int locate(const struct loader *L, struct where w, const char *msg)
 	char q[256 * 4 + 8];
 
 	if (w.src == 1)
-		snprintf(L->err, L->errlen, "%s:%u: %s", fcr_cfg_escape(L->path, 256, q, sizeof(q)),
+		snprintf(L->err, L->errlen, "%s:%u: %s", fcr_text_escape(L->path, 256, q, sizeof(q)),
 		         w.line, msg);
 	else
 		snprintf(L->err, L->errlen, "-o %s: %s",
-		         fcr_cfg_escape(L->overrides[w.src - 2], 256, q, sizeof(q)), msg);
+		         fcr_text_escape(L->overrides[w.src - 2], 256, q, sizeof(q)), msg);
 	return -1;
 }
 
@@ -151,7 +151,7 @@ static int apply(struct loader *L, const char *name, size_t nlen, const char *va
 		memcpy(nm, name, nlen);
 		nm[nlen] = '\0';
 		snprintf(msg, sizeof(msg), "unknown keyword '%s'",
-		         fcr_cfg_escape(nm, FCR_CFG_QUOTE_MAX, q, sizeof(q)));
+		         fcr_text_escape(nm, FCR_CFG_QUOTE_MAX, q, sizeof(q)));
 		return locate(L, w, msg);
 	}
 	if (k->parse(k, L->c, val, &m) < 0) {
@@ -179,7 +179,7 @@ static int read_file(struct loader *L, struct fcr_cfg_reader *r)
 	int rc;
 
 	while ((rc = fcr_cfg_reader_next(r, &line, L->err, L->errlen)) == 1)
-		if (*line && apply_line(L, line, r->line) < 0)
+		if (*line && apply_line(L, line, r->t.line) < 0)
 			return -1;
 	return rc;
 }
@@ -195,7 +195,7 @@ static int apply_override(struct loader *L, size_t i)
 		snprintf(why, sizeof(why), "longer than %d bytes", FCR_CFG_LINE_MAX);
 		return locate(L, w, why);
 	}
-	if (fcr_cfg_check_text(o, n, why, sizeof(why)))
+	if (fcr_text_check(o, n, why, sizeof(why)))
 		return locate(L, w, why);
 	char *copy = strdup(o);
 	if (!copy)
@@ -229,14 +229,13 @@ static int cross_check(struct loader *L)
 static int load_file(struct loader *L, const char *path, bool missing_ok)
 {
 	struct fcr_cfg_reader r;
-	char q[FCR_CFG_QUOTE_MAX * 4 + 8];
-	int e = fcr_cfg_reader_open(&r, path);
+	char q[256 * 4 + 8], why[96];
+	int e = fcr_cfg_reader_open(&r, path, FCR_TEXT_CONFIG_MAX, why, sizeof(why));
 
 	if (e == ENOENT && missing_ok)
 		return 0;
 	if (e) {
-		snprintf(L->err, L->errlen, "%s: %s", fcr_cfg_escape(path, 256, q, sizeof(q)),
-		         strerror(e));
+		snprintf(L->err, L->errlen, "%s: %s", fcr_text_escape(path, 256, q, sizeof(q)), why);
 		return -1;
 	}
 	if (fcr_cfg_set_str(&L->c->path, path) < 0) {

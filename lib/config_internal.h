@@ -8,8 +8,10 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "text.h"
+#include "textfile.h"
 
-#define FCR_CFG_LINE_MAX 4096  /* bytes per line, and per -o override */
+#define FCR_CFG_LINE_MAX FCR_TEXT_LINE_MAX  /* bytes per line, and per -o override */
 #define FCR_CFG_QUOTE_MAX 64   /* bytes of a bad value echoed in a message before "..." */
 
 /* Where a parser says why a value is bad. */
@@ -44,28 +46,21 @@ struct fcr_config *fcr_cfg_load(const char *path, bool missing_ok, const char *c
 /* Built-in defaults into a zeroed c. Returns 0, or -1 when out of memory. */
 int fcr_cfg_defaults(struct fcr_config *c);
 
-/* A line-at-a-time reader that refuses overlong lines, NUL bytes, control characters and
- * invalid UTF-8, so that nothing after it ever sees such bytes. */
+/* A line-at-a-time reader over a bounded file (lib/textfile.h) that refuses NUL bytes, control
+ * characters and invalid UTF-8, so that nothing after it ever sees such bytes. */
 struct fcr_cfg_reader {
-	FILE *f;
+	struct fcr_textfile t;
 	const char *path;
-	unsigned line;
-	char buf[FCR_CFG_LINE_MAX + 2];
 };
 
-/* Returns 0, or an errno value (ENOENT, EACCES, EISDIR, ...). */
-int fcr_cfg_reader_open(struct fcr_cfg_reader *r, const char *path);
+/* Returns 0, or an errno value (ENOENT, EACCES, EISDIR, ...) with the reason in why (see
+ * fcr_textfile_open; max is the file's bound in bytes). */
+int fcr_cfg_reader_open(struct fcr_cfg_reader *r, const char *path, size_t max, char *why,
+                        size_t whylen);
 /* 1 with the next line in *line (comment cut, trimmed, maybe empty), 0 at the end, or -1 with
- * "path:line: reason" in err. */
+ * "path:line: reason" in err. The line's number is r->t.line. */
 int fcr_cfg_reader_next(struct fcr_cfg_reader *r, char **line, char *err, size_t errlen);
 void fcr_cfg_reader_close(struct fcr_cfg_reader *r);
-
-/* NULL when s (n bytes) is printable ASCII, tab or valid UTF-8; otherwise what is wrong. */
-const char *fcr_cfg_check_text(const char *s, size_t n, char *why, size_t whylen);
-
-/* s with every byte outside printable ASCII (and the backslash) as \xHH, cut with "..." after
- * 'max' input bytes. Returns out. */
-char *fcr_cfg_escape(const char *s, size_t max, char *out, size_t len);
 
 /* s without leading and trailing blanks (in place). */
 char *fcr_cfg_trim(char *s);

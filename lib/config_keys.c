@@ -26,7 +26,7 @@ static int expected(struct fcr_cfg_msg *m, const struct fcr_cfg_key *k, const ch
 	if (!*v)
 		return fcr_cfg_fail(m, k, "missing value (expected %s)", choices);
 	return fcr_cfg_fail(m, k, "expected %s, not '%s'", choices,
-	                    fcr_cfg_escape(v, FCR_CFG_QUOTE_MAX, q, sizeof(q)));
+	                    fcr_text_escape(v, FCR_CFG_QUOTE_MAX, q, sizeof(q)));
 }
 
 static int lookup(const struct name_value *t, size_t n, const char *v, int *out)

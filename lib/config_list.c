@@ -3,7 +3,6 @@
  * that takes the old one's place only once every item has parsed. */
 #include "config_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,13 +16,13 @@ static int list_file(const struct fcr_cfg_key *k, const char *path, fcr_cfg_item
 	struct fcr_cfg_reader r;
 	char why[ITEM_WHY_MAX], q[FCR_CFG_QUOTE_MAX * 4 + 8];
 	char *line;
-	int rc, e;
+	int rc;
 
 	if (!*path)
 		return fcr_cfg_fail(m, k, "file: needs a path");
-	if ((e = fcr_cfg_reader_open(&r, path)) != 0)
-		return fcr_cfg_fail(m, k, "file:%s: %s", fcr_cfg_escape(path, FCR_CFG_QUOTE_MAX, q, sizeof(q)),
-		                    strerror(e));
+	if (fcr_cfg_reader_open(&r, path, FCR_TEXT_LIST_MAX, why, sizeof(why)) != 0)
+		return fcr_cfg_fail(m, k, "file:%s: %s", fcr_text_escape(path, FCR_CFG_QUOTE_MAX, q, sizeof(q)),
+		                    why);
 	while ((rc = fcr_cfg_reader_next(&r, &line, m->buf, m->len)) == 1) {
 		if (!*line)
 			continue;
@@ -32,7 +31,7 @@ static int list_file(const struct fcr_cfg_key *k, const char *path, fcr_cfg_item
 		else if (add(acc, line, why, sizeof(why)) == 0)
 			continue;
 		snprintf(m->buf, m->len, "%s:%u: %s: %s",
-		         fcr_cfg_escape(path, FCR_CFG_QUOTE_MAX, q, sizeof(q)), r.line, k->name, why);
+		         fcr_text_escape(path, FCR_CFG_QUOTE_MAX, q, sizeof(q)), r.t.line, k->name, why);
 		rc = -1;
 		break;
 	}
@@ -77,7 +76,7 @@ static int ns_add(void *acc, const char *item, char *why, size_t whylen)
 	}
 	if (fcr_ns_parse(item, &l->ns[l->n], e, sizeof(e)) < 0) {
 		/* the resolver's reason quotes the item as it came: make it printable */
-		fcr_cfg_escape(e, sizeof(e), why, whylen);
+		fcr_text_escape(e, sizeof(e), why, whylen);
 		return -1;
 	}
 	l->n++;

@@ -5,16 +5,11 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
-#define QBUF (FCR_CFG_QUOTE_MAX * 4 + 8)
 #define UNIX_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
 
 /* LDH labels of 1-63 bytes, 253 bytes at most: what libmilter may resolve as a listen host. */
@@ -202,28 +197,18 @@ int fcr_cfg_p_header(const struct fcr_cfg_key *k, struct fcr_config *c, const ch
 	return fcr_cfg_set_str(field, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
 }
 
-/* GenericPatterns: readable and compiled now, so that -n and a reload catch a bad expression. */
+/* GenericPatterns: read and compiled now, so that -n and a reload catch a bad pattern or file. */
 int fcr_cfg_p_patterns(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                        struct fcr_cfg_msg *m)
 {
 	char **field = (char **)(void *)((char *)c + k->off);
-	char q[QBUF], err[512], qerr[4 * sizeof(err)];
-	struct stat st;
-	int fd;
+	char err[512], qerr[4 * sizeof(err)];
 
 	if (fcr_cfg_is_none(v))
 		return fcr_cfg_set_str(field, NULL);
-	if ((fd = open(v, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return fcr_cfg_fail(m, k, "%s: %s", fcr_cfg_escape(v, FCR_CFG_QUOTE_MAX, q, sizeof(q)),
-		                    strerror(errno));
-	int isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-	close(fd);
-	if (isdir)
-		return fcr_cfg_fail(m, k, "%s: %s", fcr_cfg_escape(v, FCR_CFG_QUOTE_MAX, q, sizeof(q)),
-		                    strerror(EISDIR));
 	fcr_generic *g = fcr_generic_new(v, err, sizeof(err));
 	if (!g)
-		return fcr_cfg_fail(m, k, "%s", fcr_cfg_escape(err, sizeof(err), qerr, sizeof(qerr)));
+		return fcr_cfg_fail(m, k, "%s", fcr_text_escape(err, sizeof(err), qerr, sizeof(qerr)));
 	fcr_generic_free(g);
 	return fcr_cfg_set_str(field, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
 }

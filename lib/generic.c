@@ -3,8 +3,6 @@
 #include "generic.h"
 #include "pattern.h"
 
-#include <errno.h>
-#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +15,7 @@
 #define ESCAPED_OCTET '\x01'
 
 struct fcr_generic {
-	regex_t *re;
-	size_t nre;
+	fcr_patterns *patterns;   /* NULL without GenericPatterns */
 };
 
 /* Whole tokens (runs of letters) that ISPs put in pool names. Not "host" (countless servers are
@@ -348,23 +345,17 @@ static bool embeds_address(const char *s, size_t n, const fcr_addr *a)
 	return false;
 }
 
-static bool pattern_match(const fcr_generic *g, const char *text)
+bool fcr_generic_judge(const fcr_generic *g, const char *name, const fcr_addr *a, bool *limited)
 {
-	for (size_t i = 0; i < g->nre; i++)
-		if (regexec(&g->re[i], text, 0, NULL, 0) == 0)
-			return true;
-	return false;
-}
-
-bool fcr_generic_match(const fcr_generic *g, const char *name, const fcr_addr *a)
-{
+	if (limited)
+		*limited = false;
 	if (!g || !name)
 		return false;
 	char text[NAME_TEXT_MAX + 1], plain[NAME_TEXT_MAX + 1];
 	size_t n = normalise(name, text);
 	if (n == 0)
 		return false;
-	if (pattern_match(g, text))
+	if (fcr_patterns_match(g->patterns, text, n, limited))
 		return true;
 	size_t pn = decode(text, n, plain);
 	size_t hn = host_part_len(plain, pn, true);
@@ -377,81 +368,9 @@ bool fcr_generic_match(const fcr_generic *g, const char *name, const fcr_addr *a
 	return embeds_address(plain, hn, a);
 }
 
-/* ---- construction ---- */
-
-static void trim(char **line, size_t *len)
+bool fcr_generic_match(const fcr_generic *g, const char *name, const fcr_addr *a)
 {
-	char *s = *line;
-	size_t n = *len;
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	while (n && (*s == ' ' || *s == '\t')) {
-		s++;
-		n--;
-	}
-	s[n] = '\0';
-	*line = s;
-	*len = n;
-}
-
-static int add_pattern(fcr_generic *g, const char *pattern, const char *path, size_t lineno,
-                       char *err, size_t errlen)
-{
-	regex_t *grown = realloc(g->re, (g->nre + 1) * sizeof(*grown));
-	if (!grown) {
-		snprintf(err, errlen, "%s:%zu: out of memory", path, lineno);
-		return -1;
-	}
-	g->re = grown;
-	char why[128];
-	if (!fcr_pattern_acceptable(pattern, why, sizeof(why))) {
-		snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
-		return -1;
-	}
-	int rc = regcomp(&g->re[g->nre], pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-	if (rc != 0) {
-		char msg[128];
-		regerror(rc, &g->re[g->nre], msg, sizeof(msg));
-		regfree(&g->re[g->nre]);
-		snprintf(err, errlen, "%s:%zu: %s", path, lineno, msg);
-		return -1;
-	}
-	g->nre++;
-	return 0;
-}
-
-static int load_patterns(fcr_generic *g, const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	char *buf = NULL;
-	size_t cap = 0, lineno = 0;
-	ssize_t got;
-	int rc = 0;
-	while (rc == 0 && (got = getline(&buf, &cap, f)) >= 0) {
-		lineno++;
-		char *line = buf;
-		size_t len = (size_t)got;
-		if (memchr(line, '\0', len)) {
-			snprintf(err, errlen, "%s:%zu: NUL byte in pattern", path, lineno);
-			rc = -1;
-			break;
-		}
-		trim(&line, &len);
-		if (len == 0 || line[0] == '#')
-			continue;
-		rc = add_pattern(g, line, path, lineno, err, errlen);
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "%s:%zu: %s", path, lineno + 1, strerror(errno));
-		rc = -1;
-	}
-	free(buf);
-	fclose(f);
-	return rc;
+	return fcr_generic_judge(g, name, a, NULL);
 }
 
 fcr_generic *fcr_generic_new(const char *path, char *err, size_t errlen)
@@ -461,19 +380,28 @@ fcr_generic *fcr_generic_new(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (path && load_patterns(g, path, err, errlen) != 0) {
-		fcr_generic_free(g);
+	if (path && !(g->patterns = fcr_patterns_load(path, err, errlen))) {
+		free(g);
 		return NULL;
 	}
 	return g;
+}
+
+void fcr_generic_set_hook(fcr_generic *g, fcr_pattern_limit_fn fn, void *arg)
+{
+	if (g && g->patterns)
+		fcr_patterns_set_hook(g->patterns, fn, arg);
+}
+
+uint64_t fcr_generic_limit_hits(const fcr_generic *g)
+{
+	return g ? fcr_patterns_limit_hits(g->patterns) : 0;
 }
 
 void fcr_generic_free(fcr_generic *g)
 {
 	if (!g)
 		return;
-	for (size_t i = 0; i < g->nre; i++)
-		regfree(&g->re[i]);
-	free(g->re);
+	fcr_patterns_free(g->patterns);
 	free(g);
 }

@@ -1,112 +1,251 @@
-/* A small scan of an ERE's structure: length, quantifier count, quantifiers on quantifiers,
- * repeat bounds, and how deeply quantified groups nest. */
+/* The PCRE2 pattern set behind GenericPatterns: compile contexts with size bounds, a shared read-only
+ * match context with the limits, and per-pattern counters of matches that ran into them. */
 #include "pattern.h"
+#include "text.h"
+
+#include "textfile.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GROUPS 64
+/* Names are bytes (ldns escapes what is not printable ASCII): no UTF mode, and no \C, which could
+ * only matter there. */
+#define COMPILE_OPTIONS (PCRE2_CASELESS | PCRE2_NEVER_UTF | PCRE2_NEVER_UCP | PCRE2_NEVER_BACKSLASH_C)
 
-struct scan {
-	int depth;                       /* open groups */
-	int inner[MAX_GROUPS];           /* deepest quantifier nesting inside each open group */
-	int last;                        /* nesting of the atom just closed or read (-1: no atom) */
-	bool after_quant;                /* the previous token was a quantifier */
-	unsigned quants;
+struct slot {
+	pcre2_code *code;
+	char *file;
+	unsigned line;
+	uint64_t hits;    /* atomic: matches that hit a limit */
+	bool logged;      /* atomic: the hook has been told "first" */
 };
 
-/* Skips a bracket expression starting at p ('['); returns the position after its ']'. */
-static const char *skip_bracket(const char *p)
+struct fcr_patterns {
+	struct slot *slot;  /* written through only with atomics once shared */
+	size_t n, cap;
+	bool want_jit, all_jit;
+	pcre2_compile_context *cc;
+	pcre2_match_context *mc;   /* read-only once built: PCRE2 allows sharing it between threads */
+	fcr_pattern_limit_fn hook;
+	void *hook_arg;
+};
+
+fcr_patterns *fcr_patterns_new(bool jit)
 {
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	while (*p && *p != ']') {
-		if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-			const char *end = strchr(p + 2, p[1]);
-			p = end && end[1] == ']' ? end + 2 : p + 1;
-		} else {
-			p++;
-		}
+	fcr_patterns *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->want_jit = p->all_jit = jit;
+	p->cc = pcre2_compile_context_create(NULL);
+	p->mc = pcre2_match_context_create(NULL);
+	if (!p->cc || !p->mc) {
+		fcr_patterns_free(p);
+		return NULL;
 	}
-	return *p ? p + 1 : p;
+	pcre2_set_max_pattern_length(p->cc, FCR_PATTERN_MAX_LEN);
+	pcre2_set_parens_nest_limit(p->cc, FCR_PATTERN_NEST_MAX);
+	pcre2_set_match_limit(p->mc, FCR_PATTERN_MATCH_LIMIT);
+	pcre2_set_depth_limit(p->mc, FCR_PATTERN_DEPTH_LIMIT);
+	pcre2_set_heap_limit(p->mc, FCR_PATTERN_HEAP_LIMIT);
+	return p;
 }
 
-/* Reads "{m}", "{m,}" or "{m,n}" at p; returns the position after it and the largest bound. */
-static const char *read_braces(const char *p, long *bound)
+void fcr_patterns_free(fcr_patterns *p)
 {
-	char *end;
-	long m = strtol(p + 1, &end, 10), n = m;
-	if (*end == ',')
-		n = end[1] == '}' ? m : strtol(end + 1, &end, 10);
-	if (*end == ',')
-		end++;
-	*bound = n > m ? n : m;
-	return *end == '}' ? end + 1 : end;
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		pcre2_code_free(p->slot[i].code);
+		free(p->slot[i].file);
+	}
+	free(p->slot);
+	pcre2_compile_context_free(p->cc);
+	pcre2_match_context_free(p->mc);
+	free(p);
 }
 
-static bool fail(char *why, size_t len, const char *msg)
+static int add_fail(char *err, size_t errlen, const char *file, unsigned line, const char *why)
 {
-	snprintf(why, len, "%s", msg);
-	return false;
+	snprintf(err, errlen, "%s:%u: %s", file, line, why);
+	return -1;
 }
 
-/* A quantifier applied to the last atom. */
-static bool quantify(struct scan *s, char *why, size_t len)
+static bool grow(fcr_patterns *p)
 {
-	if (s->after_quant)
-		return fail(why, len, "a quantifier on a quantifier (e.g. a++) is not allowed");
-	if (++s->quants > FCR_PATTERN_MAX_QUANTIFIERS)
-		return fail(why, len, "too many quantifiers (at most 16)");
-	int nest = s->last < 0 ? 1 : s->last + 1;
-	if (nest > FCR_PATTERN_MAX_NESTING)
-		return fail(why, len, "quantifiers nested too deeply, as in ((a+)+)+ (at most 2 levels)");
-	if (s->depth > 0 && nest > s->inner[s->depth - 1])
-		s->inner[s->depth - 1] = nest;
-	s->after_quant = true;
+	if (p->n < p->cap)
+		return true;
+	size_t cap = p->cap ? p->cap * 2 : 16;
+	struct slot *s = realloc(p->slot, cap * sizeof(*s));
+	if (!s)
+		return false;
+	p->slot = s;
+	p->cap = cap;
 	return true;
 }
 
-bool fcr_pattern_acceptable(const char *re, char *why, size_t len)
+int fcr_patterns_add(fcr_patterns *p, const char *re, const char *file, unsigned line, char *err,
+                     size_t errlen)
 {
-	struct scan s = { .last = -1 };
-	if (strlen(re) > FCR_PATTERN_MAX_LEN)
-		return fail(why, len, "longer than 256 bytes");
-	for (const char *p = re; *p;) {
-		bool quant = false;
-		long bound = 0;
-		switch (*p) {
-		case '\\': p += p[1] ? 2 : 1; s.last = 0; break;
-		case '[': p = skip_bracket(p); s.last = 0; break;
-		case '(':
-			if (s.depth == MAX_GROUPS)
-				return fail(why, len, "too many nested groups");
-			s.inner[s.depth++] = 0;
-			p++;
-			s.last = -1;
-			break;
-		case ')':
-			s.last = s.depth > 0 ? s.inner[--s.depth] : 0;
-			if (s.depth > 0 && s.last > s.inner[s.depth - 1])
-				s.inner[s.depth - 1] = s.last;  /* ((a+)) nests like (a+) */
-			p++;
-			break;
-		case '*': case '+': case '?': quant = true; p++; break;
-		case '{':
-			quant = true;
-			p = read_braces(p, &bound);
-			if (bound > FCR_PATTERN_MAX_REPEAT)
-				return fail(why, len, "a repeat bound above 64");
-			break;
-		default: p++; s.last = 0; break;
-		}
-		if (quant && !quantify(&s, why, len))
-			return false;
-		if (!quant)
-			s.after_quant = false;
+	char why[160], msg[120];
+	size_t len = strlen(re);
+	int e;
+	PCRE2_SIZE off;
+
+	if (p->n == FCR_PATTERNS_MAX) {
+		snprintf(why, sizeof(why), "more than %d patterns", FCR_PATTERNS_MAX);
+		return add_fail(err, errlen, file, line, why);
 	}
-	return true;
+	if (len > FCR_PATTERN_MAX_LEN) {
+		snprintf(why, sizeof(why), "pattern longer than %d bytes", FCR_PATTERN_MAX_LEN);
+		return add_fail(err, errlen, file, line, why);
+	}
+	if (!grow(p) || !(p->slot[p->n].file = strdup(file)))
+		return add_fail(err, errlen, file, line, "out of memory");
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, len, COMPILE_OPTIONS, &e, &off, p->cc);
+	if (!code) {
+		free(p->slot[p->n].file);
+		pcre2_get_error_message(e, (PCRE2_UCHAR *)msg, sizeof(msg));
+		snprintf(why, sizeof(why), "%s (at offset %zu)", msg, (size_t)off);
+		return add_fail(err, errlen, file, line, why);
+	}
+	/* Without JIT (not built for this CPU, or no executable memory) the interpreter does the
+	 * same work, only slower, under the same limits. */
+	if (!p->want_jit || pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0)
+		p->all_jit = false;
+	p->slot[p->n] = (struct slot){ .code = code, .file = p->slot[p->n].file, .line = line };
+	p->n++;
+	return 0;
+}
+
+static void trim(char **s, size_t *n)
+{
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*s)[--*n] = '\0';
+	while (**s == ' ' || **s == '\t') {
+		(*s)++;
+		(*n)--;
+	}
+}
+
+/* The lines of t into p; 0, or -1 with the error in err. */
+static int read_lines(fcr_patterns *p, struct fcr_textfile *t, const char *path, char *err,
+                      size_t errlen)
+{
+	char why[96], *line;
+	size_t len;
+	int rc;
+
+	while ((rc = fcr_textfile_next(t, &line, &len, why, sizeof(why))) == 1) {
+		if (fcr_text_check(line, len, why, sizeof(why)))
+			return add_fail(err, errlen, path, t->line, why);
+		trim(&line, &len);
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (fcr_patterns_add(p, line, path, t->line, err, errlen) < 0)
+			return -1;
+	}
+	return rc < 0 ? add_fail(err, errlen, path, t->line, why) : 0;
+}
+
+fcr_patterns *fcr_patterns_load(const char *path, char *err, size_t errlen)
+{
+	struct fcr_textfile t;
+	char why[96];
+	fcr_patterns *p = fcr_patterns_new(true);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (fcr_textfile_open(&t, path, FCR_TEXT_CONFIG_MAX, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		fcr_patterns_free(p);
+		return NULL;
+	}
+	int rc = read_lines(p, &t, path, err, errlen);
+	fcr_textfile_close(&t);
+	if (rc < 0) {
+		fcr_patterns_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void fcr_patterns_set_hook(fcr_patterns *p, fcr_pattern_limit_fn fn, void *arg)
+{
+	p->hook = fn;
+	p->hook_arg = arg;
+}
+
+static void limit_hit(const fcr_patterns *p, struct slot *s, int rc)
+{
+	char what[120];
+
+	__atomic_add_fetch(&s->hits, 1, __ATOMIC_RELAXED);
+	bool first = !__atomic_exchange_n(&s->logged, true, __ATOMIC_RELAXED);
+	if (!p->hook)
+		return;
+	if (pcre2_get_error_message(rc, (PCRE2_UCHAR *)what, sizeof(what)) < 0)
+		snprintf(what, sizeof(what), "PCRE2 error %d", rc);
+	p->hook(p->hook_arg, s->file, s->line, what, first);
+}
+
+static int run(const fcr_patterns *p, const struct slot *s, const char *text, size_t len,
+               pcre2_match_data *md)
+{
+	int rc = pcre2_match(s->code, (PCRE2_SPTR)text, len, 0, 0, md, p->mc);
+	/* JIT code has a small stack of its own; the interpreter, bounded by the heap and depth
+	 * limits instead, may still finish the match. */
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(s->code, (PCRE2_SPTR)text, len, 0, PCRE2_NO_JIT, md, p->mc);
+	return rc;
+}
+
+bool fcr_patterns_match(const fcr_patterns *p, const char *text, size_t len, bool *limited)
+{
+	bool found = false;
+
+	if (limited)
+		*limited = false;
+	if (!p || p->n == 0)
+		return false;
+	/* One ovector pair is enough to learn "matched"; per call, so that threads share nothing. */
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		return false;
+	for (size_t i = 0; i < p->n && !found; i++) {
+		int rc = run(p, &p->slot[i], text, len, md);
+		if (rc >= 0) {
+			found = true;
+		} else if (rc != PCRE2_ERROR_NOMATCH) {
+			limit_hit(p, &p->slot[i], rc);
+			if (limited)
+				*limited = true;
+		}
+	}
+	pcre2_match_data_free(md);
+	return found;
+}
+
+size_t fcr_patterns_count(const fcr_patterns *p)
+{
+	return p ? p->n : 0;
+}
+
+uint64_t fcr_patterns_limit_hits(const fcr_patterns *p)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; p && i < p->n; i++)
+		sum += __atomic_load_n(&p->slot[i].hits, __ATOMIC_RELAXED);
+	return sum;
+}
+
+bool fcr_patterns_jit(const fcr_patterns *p)
+{
+	return p && p->all_jit;
 }

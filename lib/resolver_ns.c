@@ -1,8 +1,8 @@
 /* Nameserver addresses: "IP[:port]" / "[IPv6]:port" text, resolv.conf (through ldns's parser),
  * and the socket addresses the transport connects to. */
 #include "resolver_internal.h"
+#include "textfile.h"
 
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,18 +126,20 @@ static bool ns_from_rdf(const ldns_rdf *rdf, struct fcr_ns *ns)
 int fcr_resolv_conf_load(const char *path, struct fcr_ns *ns, size_t max, char *err,
                          size_t errlen)
 {
+	struct fcr_textfile t;
 	ldns_resolver *res = NULL;
 	ldns_status st;
-	FILE *fp;
+	char why[96];
 	size_t n = 0;
 
 	if (!path)
 		path = LDNS_RESOLV_CONF;
-	fp = fopen(path, "r");       /* opened here so that the reason is errno, not "file error" */
-	if (!fp)
-		return conf_fail(err, errlen, path, strerror(errno));
-	st = ldns_resolver_new_frm_fp(&res, fp);
-	fclose(fp);
+	/* opened here so that the reason is errno, not "file error", and so that a FIFO or a huge
+	 * file never reaches ldns's unbounded reader */
+	if (fcr_textfile_open(&t, path, FCR_TEXT_CONFIG_MAX, why, sizeof(why)) != 0)
+		return conf_fail(err, errlen, path, why);
+	st = ldns_resolver_new_frm_fp(&res, t.f);
+	fcr_textfile_close(&t);
 	if (st != LDNS_STATUS_OK)
 		return conf_fail(err, errlen, path, ldns_get_errorstr_by_id(st));
 	ldns_rdf **list = ldns_resolver_nameservers(res);

@@ -122,6 +122,11 @@ fcr_cache *fcr_service_cache(fcr_service *s)
 	return s->cache;
 }
 
+void fcr_service_set_pattern_hook(fcr_service *s, fcr_pattern_limit_fn fn, void *arg)
+{
+	fcr_generic_set_hook(s->generic, fn, arg);
+}
+
 void fcr_service_free(fcr_service *s)
 {
 	if (!s)

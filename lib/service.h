@@ -42,6 +42,10 @@ bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a);
 /* The cache, for its statistics; NULL never. */
 fcr_cache *fcr_service_cache(fcr_service *s);
 
+/* Who hears of GenericPatterns hitting a PCRE2 limit (see fcr_patterns_set_hook). Call before the
+ * service is shared between threads. */
+void fcr_service_set_pattern_hook(fcr_service *s, fcr_pattern_limit_fn fn, void *arg);
+
 /* fcr_service_free(NULL) is a no-op. No thread may be using it. */
 void fcr_service_free(fcr_service *s);
 

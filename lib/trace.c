@@ -54,6 +54,8 @@ static void text_name(FILE *out, const struct fcr_check_result *r, const struct 
 {
 	char n[NAMEBUF], c[NAMEBUF];
 	fprintf(out, "    %s\n", fcr_format_name(nm->name, n, sizeof(n)));
+	if (nm->pattern_limit)
+		fprintf(out, "      GenericPatterns: a pattern hit a PCRE2 limit here, counted as no match\n");
 	if (!nm->valid) {
 		fprintf(out, "      not a valid host name: not looked up, cannot confirm\n");
 		return;
@@ -178,8 +180,9 @@ static void json_names(FILE *out, const struct fcr_check_result *r)
 		json_name(out, "canonical", nm->canonical);
 		fprintf(out, ",\"ttl\":%u,", nm->ttl);
 		json_addrs(out, nm);
-		fprintf(out, ",\"confirms\":%s,\"generic\":%s}", nm->confirms ? "true" : "false",
-		        nm->generic ? "true" : "false");
+		fprintf(out, ",\"confirms\":%s,\"generic\":%s,\"pattern_limit\":%s}",
+		        nm->confirms ? "true" : "false", nm->generic ? "true" : "false",
+		        nm->pattern_limit ? "true" : "false");
 	}
 	fputc(']', out);
 }

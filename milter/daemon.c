@@ -240,6 +240,38 @@ static void warn_fixed(const struct fcr_config *old, const struct fcr_config *ne
 		fcr_log(LOG_WARNING, "reload: UserID changed; it takes effect at the next restart");
 }
 
+/* Text from the configuration (valid UTF-8, no control characters) made ASCII for the log. */
+static const char *ascii(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+	for (; s[i] && i + 1 < len; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+/* GenericPatterns hitting a PCRE2 limit: counted every time, logged once per pattern. The PTR name
+ * is not logged: it is the attacker's text, and the connection's own log line names it. */
+static void pattern_limit(void *arg, const char *file, unsigned line, const char *what, bool first)
+{
+	char f[256];
+	(void)arg;
+	fcr_stats_add(&fcr_milter_stats.pattern_limits, 1);
+	if (first)
+		fcr_log(LOG_WARNING, "GenericPatterns %s:%u: PCRE2 %s on a PTR name; counted as no match "
+		        "(logged once per pattern)", ascii(file, f, sizeof(f)), line, what);
+}
+
+/* A snapshot of conf whose pattern limits reach the log and the StatsFile. */
+static struct fcr_snapshot *snapshot_new(struct fcr_config *conf, const struct fcr_snapshot *prev,
+                                         char *err, size_t errlen)
+{
+	struct fcr_snapshot *s = fcr_snapshot_new(conf, prev, err, errlen);
+	if (s)
+		fcr_service_set_pattern_hook(s->svc, pattern_limit, NULL);
+	return s;
+}
+
 /* SIGHUP: a new snapshot for new connections; a bad file keeps the old one. */
 static void reload(const struct run *r)
 {
@@ -248,7 +280,7 @@ static void reload(const struct run *r)
 	struct fcr_config *conf = fcr_config_load(r->o->config, r->o->overrides, r->o->noverrides, err,
 	                                          sizeof(err));
 	struct fcr_snapshot *old = fcr_snapshot_get();
-	struct fcr_snapshot *s = conf ? fcr_snapshot_new(conf, old, err, sizeof(err)) : NULL;
+	struct fcr_snapshot *s = conf ? snapshot_new(conf, old, err, sizeof(err)) : NULL;
 	if (!s) {
 		fcr_snapshot_put(old);
 		fcr_stats_add(&fcr_milter_stats.reload_failures, 1);
@@ -371,7 +403,7 @@ int fcr_daemon_run(struct fcr_config *conf, const struct fcr_daemon_opts *o)
 	char err[1024];
 
 	fcr_log_open(o->foreground, conf->syslog, conf->syslog_facility, o->verbose);
-	struct fcr_snapshot *s = fcr_snapshot_new(conf, NULL, err, sizeof(err));
+	struct fcr_snapshot *s = snapshot_new(conf, NULL, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "fcrdns-milter: %s\n", err);
 		free(pidfile);

@@ -66,6 +66,9 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	counter(f, "exempt_total", "Connections from ExemptHosts (not checked).", get(&s->exempt));
 	labelled(f, "results_total", "Checks by iprev result.", "result", results, s->results, 4);
 	counter(f, "generic_total", "Checks whose PTR name looks generic.", get(&s->generic));
+	counter(f, "generic_pattern_limit_total",
+	        "GenericPatterns matches stopped by a PCRE2 limit (counted as no match).",
+	        get(&s->pattern_limits));
 	labelled(f, "actions_total", "Verdicts applied.", "action", actions, s->actions, 3);
 	counter(f, "dry_run_total", "Rejects or tempfails only logged (DryRun).", get(&s->dry_run));
 	counter(f, "authenticated_total", "Rejects or tempfails waived for authenticated clients.",

@@ -15,6 +15,7 @@ struct fcr_stats {
 	uint64_t exempt;               /* ExemptHosts */
 	uint64_t results[FCR_NRESULTS];
 	uint64_t generic;
+	uint64_t pattern_limits;       /* GenericPatterns matches that hit a PCRE2 limit (no match) */
 	uint64_t actions[3];           /* accept, tempfail, reject, as applied */
 	uint64_t dry_run;              /* reject/tempfail only logged */
 	uint64_t authenticated;        /* exempt from reject/tempfail as authenticated */

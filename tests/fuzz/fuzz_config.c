@@ -2,11 +2,14 @@
  * must be located and printable; an accepted snapshot must keep its promises and make only
  * printable headers and valid JSON. Input: parts separated by a line "%%": the file, the content
  * of a second file, then up to 4 overrides; "%L" anywhere stands for that second file's path (so
- * that "file:" lists and GenericPatterns get exercised). */
+ * that "file:" lists and GenericPatterns get exercised). The second file also goes through the
+ * GenericPatterns loader on its own, and a pattern set it yields is matched against hostile names:
+ * every match must end within PCRE2's limits. */
 #include "fuzz.h"
 
 #include "config.h"
 #include "format.h"
+#include "generic.h"
 #include "trace.h"
 
 #include <math.h>
@@ -162,6 +165,53 @@ static void check_config(const struct fcr_config *c)
 	check_outputs(c, FCR_TEMPERROR);
 }
 
+/* Names a pattern may backtrack on without end: long runs of one letter, dots, digits, escapes. */
+static void hostile_names(const fcr_generic *g, const uint8_t *seed, size_t n)
+{
+	char name[600];
+	fcr_addr a = { AF_INET, { 192, 0, 2, 1 } };
+	bool limited;
+
+	for (int k = 0; k < 4; k++) {
+		size_t len = 0;
+		char c = "a0x-"[k];
+		while (len < 253) {
+			size_t run = len + 63 < 253 ? 63 : 253 - len;
+			memset(name + len, c, run);
+			len += run;
+			if (len < 253)
+				name[len++] = '.';
+		}
+		name[len] = '\0';
+		fcr_generic_judge(g, name, &a, &limited);
+	}
+	/* the first bytes of the pattern file itself, as a name: patterns meet text made for them */
+	size_t len = n < 255 ? n : 255;
+	for (size_t i = 0; i < len; i++)
+		name[i] = seed[i] ? (char)seed[i] : 'a';
+	name[len] = '\0';
+	fcr_generic_judge(g, name, &a, &limited);
+	fcr_generic_match(g, "\\000\\255.\\046x.example", &a);
+}
+
+/* The second file as a GenericPatterns file: an error says "path:" or "path:line:" and is
+ * printable apart from the path; a set that loads matches hostile names within its limits. */
+static void check_patterns(const uint8_t *text, size_t n)
+{
+	char err[512];
+	memset(err, 'X', sizeof(err));
+	fcr_generic *g = fcr_generic_new(list_path, err, sizeof(err));
+	if (!g) {
+		size_t len = fuzz_check_buffer("pattern error", err, sizeof(err));
+		size_t plen = strlen(list_path);
+		FUZZ_ASSERT(len > plen + 1 && strncmp(err, list_path, plen) == 0 && err[plen] == ':');
+		fuzz_check_printable("pattern error", err, len, NULL);
+		return;
+	}
+	hostile_names(g, text, n);
+	fcr_generic_free(g);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *part[2 + MAX_OVERRIDES];
@@ -171,10 +221,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *conf_text = expand(part[0], plen[0], &len);
 	write_file(conf_path, conf_text, len);
 	free(conf_text);
-	if (nparts > 1)
+	if (nparts > 1) {
 		write_file(list_path, (const char *)part[1], plen[1]);
-	else
+		check_patterns(part[1], plen[1]);
+	} else {
 		unlink(list_path);
+	}
 
 	char *ov[MAX_OVERRIDES];
 	size_t nov = nparts > 2 ? nparts - 2 : 0;

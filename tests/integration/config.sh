@@ -52,6 +52,51 @@ bad_line() {
 	expect_bad "$1" "$3 ($2)" 4
 }
 
+# expect_refused WHAT WANT ARGS...: the run must exit 78 within the time limit and say WANT.
+expect_refused() {
+	_what=$1 _want=$2
+	shift 2
+	cfg_run "$@"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
+	grep -qF -- "$_want" "$W/err" || problem "stderr lacks '$_want'"
+	cfg_report "$_what -> 78" "$BIN $*"
+}
+
+# Files that are not bounded regular files: a FIFO would block -n for ever, /dev/zero would grow
+# it without end. Each must be refused at once (runprog's time limit turns a hang into a failure).
+bounded_files() {
+	rm -f "$W/cfg/fifo"
+	mkfifo "$W/cfg/fifo"
+	expect_refused "a FIFO as -c" "$W/cfg/fifo: not a regular file" -n -c "$W/cfg/fifo"
+	printf '%s\nExemptHosts file:%s\n' "$good_ns" "$W/cfg/fifo" >"$W/cfg/fifolist"
+	expect_refused "a FIFO as a file: list" "$W/cfg/fifolist:2: ExemptHosts: file:$W/cfg/fifo: not a regular file" \
+		-n -c "$W/cfg/fifolist"
+	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/fifo" >"$W/cfg/fifopat"
+	expect_refused "a FIFO as GenericPatterns" "$W/cfg/fifopat:2: GenericPatterns: $W/cfg/fifo: not a regular file" \
+		-n -c "$W/cfg/fifopat"
+	expect_refused "a FIFO as GenericPatterns at -t" "GenericPatterns: $W/cfg/fifo: not a regular file" \
+		-c "$W/cfg/minimal" -o "GenericPatterns=$W/cfg/fifo" -t 127.0.0.2
+	printf '%s\nGenericPatterns /dev/zero\n' "$good_ns" >"$W/cfg/zeropat"
+	expect_refused "GenericPatterns /dev/zero" "$W/cfg/zeropat:2: GenericPatterns: /dev/zero: not a regular file" \
+		-n -c "$W/cfg/zeropat"
+	expect_refused "-c /dev/zero" "/dev/zero: not a regular file" -n -c /dev/zero
+	printf '%s\nExemptHosts file:%s\n' "$good_ns" "$W/cfg" >"$W/cfg/dirlist"
+	expect_refused "a directory as a file: list" "$W/cfg/dirlist:2: ExemptHosts: file:$W/cfg: Is a directory" \
+		-n -c "$W/cfg/dirlist"
+	truncate -s 1048577 "$W/cfg/big"
+	expect_refused "a -c file over 1 MiB" "$W/cfg/big: larger than 1048576 bytes" -n -c "$W/cfg/big"
+	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/big" >"$W/cfg/bigpat"
+	expect_refused "a GenericPatterns file over 1 MiB" "GenericPatterns: $W/cfg/big: larger than 1048576 bytes" \
+		-n -c "$W/cfg/bigpat"
+	{ printf '^ok$\n'; head -c 5000 /dev/zero | tr '\0' a; printf '\n'; } >"$W/cfg/longpat.pat"
+	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/longpat.pat" >"$W/cfg/longpat"
+	expect_refused "a GenericPatterns line over 4096 bytes" \
+		"GenericPatterns: $W/cfg/longpat.pat:2: line longer than 4096 bytes" -n -c "$W/cfg/longpat"
+	cfg_run -n -c /dev/null
+	[ "$RC" -eq 0 ] || problem "expected exit 0, got $RC"
+	cfg_report "-c /dev/null (built-in defaults) -> 0" "$BIN -n -c /dev/null"
+}
+
 config_cases() {
 	mkdir -p "$W/cfg"
 	good_ns="Nameservers 127.0.0.1:5354"
@@ -166,7 +211,20 @@ EOF
 	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
 	grep -qF -- "$W/cfg/badpattern" "$W/err" || grep -qF -- "$W/cfg/badere:2:" "$W/err" ||
 		problem "stderr names neither the pattern file nor $W/cfg/badere:2:"
-	cfg_report "a GenericPatterns file with a bad ERE -> 78" "$BIN -n -c $W/cfg/badere"
+	cfg_report "a GenericPatterns file with a bad pattern -> 78" "$BIN -n -c $W/cfg/badere"
+
+	# PCRE2 patterns that broke glibc's regex pass -n (and do no harm at -t, see run.sh)
+	printf '(|)(\\1\\1)*\n(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n' >"$W/cfg/hostile.pat"
+	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/hostile.pat" >"$W/cfg/hostile"
+	expect_good hostile "GenericPatterns (|)(\\1\\1)* and a backreference pattern"
+	printf '^ok$\n\nx{2,1}\n' >"$W/cfg/badpcre.pat"
+	printf '%s\nGenericPatterns %s\n' "$good_ns" "$W/cfg/badpcre.pat" >"$W/cfg/badpcre"
+	cfg_run -n -c "$W/cfg/badpcre"
+	[ "$RC" -eq 78 ] || problem "expected exit 78, got $RC"
+	grep -qF -- "$W/cfg/badpcre:2: GenericPatterns: $W/cfg/badpcre.pat:3: " "$W/err" ||
+		problem "stderr lacks '$W/cfg/badpcre:2: GenericPatterns: $W/cfg/badpcre.pat:3: '"
+	cfg_report "a pattern that does not compile -> 78 at both file:line" "$BIN -n -c $W/cfg/badpcre"
+	bounded_files
 
 	printf '%s\n\001\377\033[2J\000garbage\n' "$good_ns" >"$W/cfg/binary"
 	expect_bad binary "control bytes, 0xff and NUL on a line" 2

@@ -293,6 +293,23 @@ t 127.0.0.32 pass "not generic: an 'mx' label outweighs 'dsl-pool'" confirmed_na
 t 127.0.0.33 pass "generic: the address reversed, c-33-0-0-127" confirmed_name=c-33-0-0-127.test.example \
 	generic=true
 t 127.0.0.34 pass "generic: the address in hex, ip7f000022" confirmed_name=ip7f000022.test.example generic=true
+# GenericPatterns that broke or stalled glibc's regexec: no crash, no burn, a limit counted as no match
+printf '(|)(\\1\\1)*\n' >"$W/emptyloop.pat"
+printf '(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n' >"$W/backrefs.pat"
+OPTS="-o GenericPatterns=$W/emptyloop.pat"
+t 127.0.0.2 pass "GenericPatterns (|)(\\1\\1)* matches every name (no crash)" generic=true score=1
+_a63=$(printf '%063d' 0 | tr 0 a)
+LONG60=$_a63.$_a63.$_a63.$(printf '%048d' 0 | tr 0 a).test.example
+OPTS="-o GenericPatterns=$W/backrefs.pat"
+t 127.0.0.60 pass "GenericPatterns backtracking on a 255-octet PTR name: match limit, no match" \
+	confirmed_name="$LONG60" generic=false 'raw="pattern_limit":true'
+# shellcheck disable=SC2086 # OPTS holds several words on purpose
+runprog "$W/out" "$W/err" /dev/null -c "$CONF" $OPTS -t 127.0.0.60
+if [ "$RC" -eq 0 ] && grep -q 'GenericPatterns: a pattern hit a PCRE2 limit here' "$W/out"; then
+	pass_case "127.0.0.60 pass [$OPTS] -- the text trace says the pattern hit a limit"
+else
+	case_failed "127.0.0.60 [$OPTS]: exit $RC, no 'a pattern hit a PCRE2 limit' in the text trace" "$OPTS -t 127.0.0.60"
+fi
 OPTS="-o OnFail=reject"
 t 127.0.0.3 fail "the action follows OnFail" action=reject
 OPTS="-o ExemptHosts=127.0.0.0/8"

@@ -225,6 +225,11 @@ HUP_BAD_LINE=$(grep -c '' "$W/hup-bad.conf")
 	start longreply -o RejectAt=connect -o OnFail=reject -o "RejectReply=550 5.7.25 %n %n %n"
 	start dryrun -o DryRun=yes -o OnFail=reject -o ScoreFail=2.5 -o ScorePass=0.5 -o ScoreGeneric=1.25
 	start stats -o "StatsFile=$W/stats.prom" -o StatsInterval=1
+	# line 1 backtracks without end on 127.0.0.60's 255-octet name; line 2 (|)(\1\1)* overflowed
+	# glibc's regexec on every name
+	printf '(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n(|)(\\1\\1)*\n' >"$W/hostile.pat"
+	start patlimit -o "GenericPatterns=$W/hostile.pat" -o "StatsFile=$W/patlimit.prom" \
+		-o StatsInterval=1 -o CacheSize=0
 	start hup -c "$W/hup.conf"
 }
 NOBODY_UID=$(id -u nobody 2>/dev/null)
@@ -433,6 +438,28 @@ if ready stats; then
 		{ print "line " NR ": " $0; exit }
 		END { if (n == 0) print "no samples" }' "$W/stats.prom" 2>&1)
 	check "[stats] the StatsFile is Prometheus text" "$_bad"
+fi
+
+section "GenericPatterns that hit a PCRE2 limit (CacheSize 0: every connection checks)"
+if ready patlimit; then
+	replies patlimit 127.0.0.60 - "a 255-octet PTR name against a backtracking pattern" \
+		"connect c|helo c|mail c|rcpt c"
+	replies patlimit 127.0.0.60 - "the same again" "connect c|helo c|mail c|rcpt c"
+	_i=0
+	while [ "$(awk '$1 == "fcrdns_generic_pattern_limit_total" { print $2 }' "$W/patlimit.prom" 2>/dev/null)" != 2 ] &&
+		[ "$_i" -lt 40 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_pr=""
+	_v=$(awk '$1 == "fcrdns_generic_pattern_limit_total" { print $2 }' "$W/patlimit.prom" 2>/dev/null)
+	[ "$_v" = 2 ] || _pr="fcrdns_generic_pattern_limit_total [$_v], expected 2"
+	_n=$(grep -c "GenericPatterns $W/hostile.pat:1: PCRE2 match limit exceeded" "$W/patlimit.err")
+	[ "$_n" = 1 ] || _pr="${_pr:+$_pr; }$_n log lines naming hostile.pat:1, expected 1"
+	grep -q 'ip=127\.0\.0\.60 .*generic=yes' "$W/patlimit.err" ||
+		_pr="${_pr:+$_pr; }no 'ip=127.0.0.60 ... generic=yes' (line 2 matches every name)"
+	check "[patlimit] each limit hit counted in the StatsFile, logged once per pattern" "$_pr"
+	[ -z "$_pr" ] || log_tail patlimit
 fi
 
 section "SIGTERM (libmilter takes ~5 s to return: all at once)"

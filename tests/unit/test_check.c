@@ -2,11 +2,16 @@
  * and the round-trip count of a cold check. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fake_dns.h"
 
 #define R4(x) x ".0.0.127.in-addr.arpa."
+/* A 252-octet name of 'a' labels, as a hostile reverse zone can publish it. */
+#define A9 "aaaaaaaaa"
+#define A63 A9 A9 A9 A9 A9 A9 A9
+#define LONG A63 "." A63 "." A63 "." A9 A9 A9 A9 A9 "aaaaaaaa" ".test."
 #define NOSOA -1, 0
 
 static const struct fake_answer zone[] = {
@@ -62,6 +67,9 @@ static const struct fake_answer zone[] = {
 	{ R4("22"), FCR_T_PTR, 0, 0, R4("22") " CNAME 60 l1.t.;l1.t. CNAME 60 l2.t.;l2.t. CNAME 60 l3.t.;"
 	  "l3.t. CNAME 60 l4.t.;l4.t. CNAME 60 l5.t.;l5.t. CNAME 60 l6.t.;l6.t. CNAME 60 l7.t.;"
 	  "l7.t. CNAME 60 l8.t.;l8.t. CNAME 60 l9.t.;l9.t. PTR 60 far.test.", NOSOA },
+	/* 127.0.0.23: a long name that confirms */
+	{ R4("23"), FCR_T_PTR, 0, 0, R4("23") " PTR 60 " LONG, NOSOA },
+	{ LONG, FCR_T_A, 0, 0, LONG " A 60 127.0.0.23", NOSOA },
 	/* IPv6 2001:db8::1 pass (the name also has an A that must not be asked) */
 	{ "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.", FCR_T_PTR, 0, 0,
 	  "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa. PTR 60 v6.test.", NOSOA },
@@ -304,4 +312,31 @@ Test(check, records_of_an_nxdomain_reply_do_not_count)
 	cr_assert_eq(check("127.0.0.42"), FCR_FAIL, "NXDOMAIN at the end of a CNAME chain: %s",
 	             res.reason);
 	cr_assert_str_eq(res.names[0].canonical, "end42.t.");
+}
+
+/* A GenericPatterns pattern that backtracks without end on the long name: the check is not held
+ * up, the pattern counts as no match there, and the name says so (for the trace). */
+Test(check, pattern_limit_marks_the_name, .timeout = 20)
+{
+	char path[] = "/tmp/fcr-check-patterns-XXXXXX", err[256] = "";
+	static const char text[] = "(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5\\d\n^good\\.test$\n";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	unlink(path);
+	cr_assert_not_null(g, "%s", err);
+	params.generic = g;
+	cr_expect_eq(check("127.0.0.23"), FCR_PASS);
+	cr_expect_eq(res.nnames, 1);
+	cr_expect(res.names[0].pattern_limit);
+	cr_expect_not(res.names[0].generic);
+	cr_expect_not(res.generic);
+	cr_expect_eq(fcr_generic_limit_hits(g), 1);
+	cr_expect_eq(check("127.0.0.2"), FCR_PASS);
+	cr_expect_not(res.names[0].pattern_limit);
+	cr_expect(res.generic, "^good\\.test$ matches");
+	params.generic = NULL;
+	fcr_generic_free(g);
 }

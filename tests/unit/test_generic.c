@@ -287,9 +287,10 @@ Test(generic, pattern_file_bad_regex)
 	unlink(path);
 	free(path);
 
-	path = write_file("a{1\n");
+	/* "a{1" was an error for POSIX regcomp; PCRE2 reads it as literal text, as Perl does */
+	path = write_file("a{1\nx{2,1}\n");
 	cr_assert_null(fcr_generic_new(path, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s:1: ", path);
+	snprintf(want, sizeof(want), "%s:2: ", path);
 	cr_expect(strncmp(err, want, strlen(want)) == 0, "err: %s", err);
 	unlink(path);
 	free(path);
@@ -316,6 +317,49 @@ Test(generic, pattern_file_missing_or_empty)
 	cr_expect(!match(g, "mail.example.com", "198.51.100.7"));
 	fcr_generic_free(g);
 	fcr_generic_free(NULL);
+	unlink(path);
+	free(path);
+}
+
+/* The patterns of the issue: (|)(\1\1)* overflowed glibc's regexec stack on every name, and
+ * (.*)\1(.*)\2(.*)\3(.*)\4(.*)\5x took tens of seconds on a 255-octet name of 'a' labels. Now the
+ * first matches every name at once and the second stops at the match limit: no match, and the
+ * built-in rules decide. The timeout turns a regression into a failure, not a stalled suite. */
+Test(generic, hostile_patterns_are_bounded, .timeout = 20)
+{
+	char name[256];
+	size_t n = 0;
+	for (int label = 0; label < 4; label++) {
+		size_t len = label < 3 ? 63 : 48;
+		memset(name + n, 'a', len);
+		n += len;
+		name[n++] = '.';
+	}
+	memcpy(name + n, "test.example.", 14);
+	char err[256] = "";
+	char *path = write_file("(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n");
+	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	cr_assert_not_null(g, "%s", err);
+	fcr_addr a;
+	fcr_addr_parse("192.0.2.1", &a);
+	bool limited = false;
+	cr_expect_not(fcr_generic_judge(g, name, &a, &limited));
+	cr_expect(limited);
+	cr_expect(fcr_generic_judge(g, "dsl-1.isp.net", &a, &limited), "built-in rules still apply");
+	cr_expect_not(limited);
+	cr_expect_eq(fcr_generic_limit_hits(g), 1);
+	fcr_generic_free(g);
+	unlink(path);
+	free(path);
+
+	path = write_file("(|)(\\1\\1)*\n");
+	g = fcr_generic_new(path, err, sizeof(err));
+	cr_assert_not_null(g, "%s", err);
+	cr_expect(fcr_generic_judge(g, name, &a, &limited));
+	cr_expect_not(limited);
+	cr_expect(fcr_generic_match(g, "mail.example.com", &a));
+	cr_expect_eq(fcr_generic_limit_hits(g), 0);
+	fcr_generic_free(g);
 	unlink(path);
 	free(path);
 }

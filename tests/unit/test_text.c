@@ -1,4 +1,4 @@
-/* Escaping outside text before it is echoed: lib/text.c */
+/* Checking outside text and escaping it before it is echoed: lib/text.c */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -43,4 +43,17 @@ Test(text, zero_length_buffer_is_left_alone)
 	char out[1] = { 'z' };
 	fcr_text_escape("abc", 100, out, 0);
 	cr_assert_eq(out[0], 'z');
+}
+
+Test(text, check_finds_nul_control_bytes_and_bad_utf8)
+{
+	static const char good[] = "plain\ttext caf\xc3\xa9";
+	char why[96];
+
+	cr_expect_null(fcr_text_check(good, sizeof(good) - 1, why, sizeof(why)));
+	cr_expect_str_eq(fcr_text_check("ab\0c", 4, why, sizeof(why)), "NUL byte in column 3");
+	cr_expect_str_eq(fcr_text_check("\x1b[2J", 4, why, sizeof(why)),
+	                 "control character \\x1b in column 1");
+	cr_expect_str_eq(fcr_text_check("x\xff", 2, why, sizeof(why)),
+	                 "invalid UTF-8 (byte \\xff in column 2)");
 }
