@@ -119,8 +119,10 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 
 uint32_t fcr_cache_lifetime(const struct fcr_cache_conf *conf, const struct fcr_check_result *r)
 {
+	/* A temperror is an error whatever its kind, unless it says nothing about DNS at all (no
+	 * socket, a resolver already known to be down): that one is not kept. */
 	if (r->result == FCR_TEMPERROR)
-		return conf->error_ttl;
+		return r->ttl_kind == FCR_TTL_NONE ? 0 : conf->error_ttl;
 	switch (r->ttl_kind) {
 	case FCR_TTL_POSITIVE:
 		return min_u32(r->ttl, conf->max_ttl);

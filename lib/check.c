@@ -24,13 +24,20 @@ static void ttl_fold(struct fcr_check_result *r, uint32_t ttl)
 		r->ttl = ttl;
 }
 
+/* What a failed lookup met, for the reason: the status, or for want of a socket the transport's
+ * words ("no socket: Too many open files"), since that calls for a different remedy. */
+static const char *failure(enum fcr_dns_status st, const char *detail)
+{
+	return st == FCR_DNS_NOSOCKET && detail[0] ? detail : fcr_dns_status_name(st);
+}
+
 /* No usable PTR answer: permerror for "no such data", temperror for "no answer". */
 static void ptr_failed(struct fcr_check_result *r, const struct fcr_lookup *ptr)
 {
 	if (fcr_dns_status_temporary(ptr->status)) {
 		r->result = FCR_TEMPERROR;
-		r->ttl_kind = FCR_TTL_ERROR;
-		set_reason(r, "PTR lookup failed: %s", fcr_dns_status_name(ptr->status));
+		r->ttl_kind = ptr->status == FCR_DNS_NOSOCKET ? FCR_TTL_NONE : FCR_TTL_ERROR;
+		set_reason(r, "PTR lookup failed: %s", failure(ptr->status, ptr->detail));
 		return;
 	}
 	r->result = FCR_PERMERROR;
@@ -183,8 +190,8 @@ static void verdict(struct fcr_check_result *r)
 		           c->name);
 	} else if (tmp) {
 		r->result = FCR_TEMPERROR;
-		r->ttl_kind = FCR_TTL_ERROR;
-		set_reason(r, "forward lookup failed: %s", fcr_dns_status_name(tmp->status));
+		r->ttl_kind = tmp->status == FCR_DNS_NOSOCKET ? FCR_TTL_NONE : FCR_TTL_ERROR;
+		set_reason(r, "forward lookup failed: %s", failure(tmp->status, tmp->detail));
 	} else {
 		verdict_fail(r);
 	}

@@ -29,7 +29,8 @@ enum fcr_ttl_kind {
 	FCR_TTL_POSITIVE = 0,  /* data all along the path */
 	FCR_TTL_NEGATIVE,      /* some step was NXDOMAIN/NODATA with an SOA */
 	FCR_TTL_ERROR,         /* temporary failure */
-	FCR_TTL_NONE,          /* not cacheable (negative without SOA) */
+	FCR_TTL_NONE,          /* not cacheable (negative without SOA; a temperror that says nothing
+	                          about DNS: no socket, the resolver known to be down) */
 };
 
 /* One PTR name and what its forward lookup gave. */
@@ -78,6 +79,20 @@ struct fcr_check_params {
  * temperror result). Thread-safe if t is. */
 int fcr_check_run(fcr_transport *t, const struct fcr_check_params *p, const fcr_addr *a,
                   struct fcr_check_result *out);
+
+/* What a check heard from the resolver: one reading for the statistics (timeouts, no socket) and
+ * for the resolver's health (health.h). A reply with any rcode, SERVFAIL and NXDOMAIN included, is
+ * something heard; only lookups that went out count. */
+enum fcr_heard {
+	FCR_HEARD_REPLIES = 0,  /* every question that went out got a reply */
+	FCR_HEARD_PARTLY,       /* the PTR reply came, some (not every) forward lookup timed out */
+	FCR_HEARD_NOTHING,      /* the PTR lookup timed out, or every forward lookup that went out did */
+	FCR_HEARD_NO_SOCKET,    /* nothing timed out, but a lookup found no socket to go out on */
+	FCR_HEARD_UNASKED,      /* the PTR question never went out: out of memory, or failed fast */
+};
+
+/* Reads r's lookup statuses. Thread-safe (r is only read). */
+enum fcr_heard fcr_check_heard(const struct fcr_check_result *r);
 
 /* The confirmed name without trailing dot into buf, or "" when none. Returns buf. */
 char *fcr_check_confirmed(const struct fcr_check_result *r, char *buf, size_t len);

@@ -11,6 +11,41 @@ const char *fcr_result_name(enum fcr_result r)
 	return (unsigned)r < FCR_NRESULTS ? result_names[r] : "temperror";
 }
 
+/* Forward lookups of valid names: a timeout is silence, a missing socket or a local failure means
+ * the question never went out, anything else is a reply. */
+static enum fcr_heard forward_heard(const struct fcr_check_result *r)
+{
+	size_t sent = 0, timeouts = 0, nosock = 0;
+	for (size_t i = 0; i < r->nnames; i++) {
+		const struct fcr_name *nm = &r->names[i];
+		if (!nm->valid)
+			continue;
+		nosock += nm->status == FCR_DNS_NOSOCKET;
+		if (nm->status == FCR_DNS_NOSOCKET || nm->status == FCR_DNS_LOCAL)
+			continue;
+		sent++;
+		timeouts += nm->status == FCR_DNS_TIMEOUT;
+	}
+	if (timeouts)
+		return timeouts == sent ? FCR_HEARD_NOTHING : FCR_HEARD_PARTLY;
+	return nosock ? FCR_HEARD_NO_SOCKET : FCR_HEARD_REPLIES;
+}
+
+enum fcr_heard fcr_check_heard(const struct fcr_check_result *r)
+{
+	switch (r->ptr_status) {
+	case FCR_DNS_TIMEOUT:
+		return FCR_HEARD_NOTHING;
+	case FCR_DNS_NOSOCKET:
+		return FCR_HEARD_NO_SOCKET;
+	case FCR_DNS_LOCAL:
+	case FCR_DNS_UNAVAILABLE:
+		return FCR_HEARD_UNASKED;
+	default:
+		return forward_heard(r);
+	}
+}
+
 static void name_clear(struct fcr_name *n)
 {
 	free(n->name);

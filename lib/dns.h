@@ -34,7 +34,8 @@ enum fcr_xfer {
 	FCR_XFER_TIMEOUT,     /* no matching reply before the attempts or the deadline ran out */
 	FCR_XFER_BADREPLY,    /* a reply with the right ID and question could not be parsed, or a
 	                         record in it has RDATA of the wrong length for its type */
-	FCR_XFER_NETERR,      /* local failure: socket, send, out of memory, no nameserver */
+	FCR_XFER_NETERR,      /* local failure: send, out of memory, no nameserver */
+	FCR_XFER_NOSOCKET,    /* never sent: no socket to be had (EMFILE, ENFILE, ENOBUFS, ENOMEM) */
 };
 
 /* One answer-section record of class IN, of type A, AAAA, CNAME or PTR. */

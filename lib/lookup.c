@@ -19,11 +19,13 @@ static const char *const status_names[] = {
 	[FCR_DNS_CNAME_LOOP] = "cname loop",
 	[FCR_DNS_CNAME_LONG] = "cname chain too long",
 	[FCR_DNS_LOCAL] = "local error",
+	[FCR_DNS_NOSOCKET] = "no socket",
+	[FCR_DNS_UNAVAILABLE] = "resolver unavailable",
 };
 
 const char *fcr_dns_status_name(enum fcr_dns_status s)
 {
-	return (unsigned)s <= FCR_DNS_LOCAL ? status_names[s] : "local error";
+	return (unsigned)s <= FCR_DNS_UNAVAILABLE ? status_names[s] : "local error";
 }
 
 bool fcr_dns_status_temporary(enum fcr_dns_status s)
@@ -34,6 +36,8 @@ bool fcr_dns_status_temporary(enum fcr_dns_status s)
 	case FCR_DNS_TIMEOUT:
 	case FCR_DNS_BADREPLY:
 	case FCR_DNS_LOCAL:
+	case FCR_DNS_NOSOCKET:
+	case FCR_DNS_UNAVAILABLE:
 		return true;
 	default:
 		return false;
@@ -148,11 +152,12 @@ static bool transport_failed(struct fcr_lookup *l, struct chase *c, const struct
 		[FCR_XFER_TIMEOUT] = FCR_DNS_TIMEOUT,
 		[FCR_XFER_BADREPLY] = FCR_DNS_BADREPLY,
 		[FCR_XFER_NETERR] = FCR_DNS_LOCAL,
+		[FCR_XFER_NOSOCKET] = FCR_DNS_NOSOCKET,
 	};
 	char why[48];
 
 	if (r->xfer != FCR_XFER_OK) {
-		lookup_finish(l, c, r->xfer <= FCR_XFER_NETERR ? by_xfer[r->xfer] : FCR_DNS_LOCAL,
+		lookup_finish(l, c, r->xfer <= FCR_XFER_NOSOCKET ? by_xfer[r->xfer] : FCR_DNS_LOCAL,
 		              r->detail[0] ? r->detail : NULL);
 		return true;
 	}

@@ -23,14 +23,17 @@ enum fcr_dns_status {
 	FCR_DNS_BADREPLY,     /* unparsable reply, or an rcode that makes no sense here */
 	FCR_DNS_CNAME_LOOP,   /* permanent: the CNAME chain loops */
 	FCR_DNS_CNAME_LONG,   /* permanent: more than FCR_MAX_CNAME_LINKS links */
-	FCR_DNS_LOCAL,        /* local failure (memory, sockets) */
+	FCR_DNS_LOCAL,        /* local failure (memory, send) */
+	FCR_DNS_NOSOCKET,     /* not asked: no socket to be had (too many open files and the like) */
+	FCR_DNS_UNAVAILABLE,  /* not asked: the resolver is down (health.h), the check failed fast */
 };
 
 /* "ok", "nxdomain", "nodata", "servfail", "refused", "timeout", "bad reply", "cname loop",
- * "cname chain too long", "local error". */
+ * "cname chain too long", "local error", "no socket", "resolver unavailable". */
 const char *fcr_dns_status_name(enum fcr_dns_status s);
 
-/* True for SERVFAIL, REFUSED, TIMEOUT, BADREPLY and LOCAL: the answer could not be had. */
+/* True for SERVFAIL, REFUSED, TIMEOUT, BADREPLY, LOCAL, NOSOCKET and UNAVAILABLE: the answer
+ * could not be had. */
 bool fcr_dns_status_temporary(enum fcr_dns_status s);
 
 /* One lookup. The caller sets name and type (name is borrowed for the call) and zeroes the rest;

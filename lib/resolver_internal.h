@@ -110,6 +110,7 @@ struct fcr_pend {
 	int64_t until;            /* end of the latest attempt */
 	bool done;                /* out is filled in; every socket is closed */
 	bool sent, bad, timed_out;
+	bool no_socket;           /* the latest attempt found no socket: later ones would not either */
 	char err[sizeof(((struct fcr_reply *)0)->detail)];
 	char baddetail[sizeof(((struct fcr_reply *)0)->detail)];
 };
@@ -129,7 +130,7 @@ void fcr_pend_close(struct fcr_pend *p);
 void fcr_pend_finish(struct fcr_pend *p, enum fcr_xfer xfer, const char *detail);
 
 /* Ends p without an answer: timed out (at the deadline when deadline is true), unusable reply,
- * or local failure, whichever the attempts met. */
+ * no socket (nothing sent) or local failure, whichever the attempts met. */
 void fcr_pend_give_up(struct fcr_pend *p, bool deadline);
 
 /* Starts p's next attempt (the first one, too); p ends when none is left and nothing listens. */

@@ -41,7 +41,8 @@ void fcr_pend_give_up(struct fcr_pend *p, bool deadline)
 		         p->attempts, p->attempts == 1 ? "" : "s");
 	else
 		snprintf(d, sizeof(d), "%s", p->err);
-	fcr_pend_finish(p, deadline || p->sent ? FCR_XFER_TIMEOUT : FCR_XFER_NETERR, d);
+	fcr_pend_finish(p, deadline || p->sent ? FCR_XFER_TIMEOUT :
+	                   p->no_socket ? FCR_XFER_NOSOCKET : FCR_XFER_NETERR, d);
 }
 
 static bool listening(const struct fcr_pend *p)
@@ -72,6 +73,13 @@ static void close_try(struct fcr_try *t)
 	t->fd = -1;
 }
 
+/* The process or the system is out of sockets (or of memory for one): asking again at once, or
+ * another server, cannot help, and this is no news about the resolver. */
+static bool out_of_sockets(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+}
+
 /* A fresh connected UDP socket (random source port; the kernel drops other peers' datagrams)
  * and the query sent on it. Returns false with p->err set on failure. */
 static bool udp_send(const struct fcr_xchg *x, struct fcr_pend *p, struct fcr_try *t)
@@ -95,16 +103,22 @@ static bool udp_send(const struct fcr_xchg *x, struct fcr_pend *p, struct fcr_tr
 		}
 	}
 	e = errno;
+	close_try(t);
+	/* send() failing with ENOBUFS is a full queue, not a missing socket */
+	p->no_socket = sent < 0 && strcmp(what, "send") != 0 && out_of_sockets(e);
+	if (p->no_socket) {
+		snprintf(p->err, sizeof(p->err), "no socket: %s", strerror(e));
+		return false;
+	}
 	ns_text(x, t->ns, where, sizeof(where));
 	snprintf(p->err, sizeof(p->err), "%s to %s: %s", what, where,
 	         sent >= 0 ? "short write" : strerror(e));
-	close_try(t);
 	return false;
 }
 
 /* Starts the next attempt, skipping attempts that fail locally; earlier attempts keep listening.
- * Each attempt, sent or not, gives replies DNSTimeout more. With none left, p ends unless an
- * earlier attempt still listens. */
+ * Each attempt, sent or not, gives replies DNSTimeout more. With none left, or no socket to be had,
+ * p ends unless an earlier attempt still listens. */
 void fcr_pend_next(const struct fcr_xchg *x, struct fcr_pend *p, int64_t now)
 {
 	while (p->attempts < x->max) {
@@ -119,6 +133,8 @@ void fcr_pend_next(const struct fcr_xchg *x, struct fcr_pend *p, int64_t now)
 			p->sent = true;
 			return;
 		}
+		if (p->no_socket)
+			break;
 	}
 	if (!listening(p))
 		fcr_pend_give_up(p, false);

@@ -3,10 +3,12 @@
 
 #include "cidr.h"
 #include "clock.h"
+#include "health.h"
 #include "resolver.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct fcr_service {
 	const struct fcr_config *conf;
@@ -15,24 +17,37 @@ struct fcr_service {
 	fcr_cache *cache;
 	bool own_cache;
 	struct fcr_check_params params;
+	fcr_health *health;              /* maybe shared with the service of an earlier reload */
+	struct fcr_ns ns[FCR_MAX_NS];    /* the servers asked (from conf or resolv.conf) */
+	size_t nns;
 };
 
-static fcr_transport *real_transport(const struct fcr_config *conf, char *err, size_t errlen)
+/* The servers: from conf, or from /etc/resolv.conf when conf names none (the real transport only;
+ * a test's fake transport asks nobody). Returns 0, or -1 with a reason. */
+static int servers(fcr_service *s, bool real, char *err, size_t errlen)
+{
+	const struct fcr_config *conf = s->conf;
+	if (conf->nns || !real) {
+		for (size_t i = 0; i < conf->nns; i++)
+			s->ns[i] = conf->ns[i];
+		s->nns = conf->nns;
+		return 0;
+	}
+	int n = fcr_resolv_conf_load("/etc/resolv.conf", s->ns, FCR_MAX_NS, err, errlen);
+	if (n < 0)
+		return -1;
+	s->nns = (size_t)n;
+	return 0;
+}
+
+static fcr_transport *real_transport(const fcr_service *s, char *err, size_t errlen)
 {
 	struct fcr_resolver_conf rc = {
-		.timeout_ms = conf->dns_timeout_ms,
-		.retries = conf->dns_retries,
+		.timeout_ms = s->conf->dns_timeout_ms,
+		.retries = s->conf->dns_retries,
+		.nns = s->nns,
 	};
-	if (conf->nns) {
-		for (size_t i = 0; i < conf->nns; i++)
-			rc.ns[i] = conf->ns[i];
-		rc.nns = conf->nns;
-	} else {
-		int n = fcr_resolv_conf_load("/etc/resolv.conf", rc.ns, FCR_MAX_NS, err, errlen);
-		if (n < 0)
-			return NULL;
-		rc.nns = (size_t)n;
-	}
+	memcpy(rc.ns, s->ns, sizeof(rc.ns));
 	return fcr_resolver_new(&rc, err, errlen);
 }
 
@@ -57,9 +72,15 @@ fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport
 		return NULL;
 	}
 	s->conf = conf;
-	s->transport = transport ? transport : real_transport(conf, err, errlen);
-	if (!s->transport)
+	s->transport = transport;
+	if (servers(s, !transport, err, errlen) != 0)
 		goto fail;
+	if (!transport && !(s->transport = real_transport(s, err, errlen)))
+		goto fail;
+	if (!(s->health = fcr_health_new(NULL, NULL))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	s->generic = fcr_generic_new(conf->generic_patterns, err, errlen);
 	if (!s->generic)
 		goto fail;
@@ -88,19 +109,69 @@ fcr_service *fcr_service_new(const struct fcr_config *conf, fcr_transport *trans
 	return fcr_service_new_shared(conf, transport, NULL, err, errlen);
 }
 
+/* The check, and what it heard told to the breaker. A check that heard nothing while the resolver
+ * is down says nothing about the address: it is not cached, or the address would keep its
+ * temperror for ErrorCacheTTL after the resolver is back. */
 static int fill(void *arg, const fcr_addr *a, struct fcr_check_result *out)
 {
 	fcr_service *s = arg;
-	return fcr_check_run(s->transport, &s->params, a, out);
+	int rc = fcr_check_run(s->transport, &s->params, a, out);
+	enum fcr_heard heard = fcr_check_heard(out);
+	if (fcr_health_report(s->health, heard) && heard == FCR_HEARD_NOTHING &&
+	    out->result == FCR_TEMPERROR)
+		out->ttl_kind = FCR_TTL_NONE;
+	return rc;
+}
+
+/* The answer while the resolver is down: no DNS asked, nothing cached. */
+static void fail_fast(const fcr_addr *a, struct fcr_check_result *out)
+{
+	out->addr = *a;
+	out->result = FCR_TEMPERROR;
+	out->confirmed = -1;
+	out->ptr_status = FCR_DNS_UNAVAILABLE;
+	out->ttl_kind = FCR_TTL_NONE;
+	fcr_addr_reverse_name(a, out->reverse_name, sizeof(out->reverse_name));
+	snprintf(out->reason, sizeof(out->reason),
+	         "resolver unavailable (failing fast after %d timeouts)", FCR_HEALTH_THRESHOLD);
+	snprintf(out->detail, sizeof(out->detail),
+	         "not asked: %d checks in a row had no reply", FCR_HEALTH_THRESHOLD);
+}
+
+enum route {
+	ROUTE_RUN,       /* through the cache, DNS asked on a miss */
+	ROUTE_CACHED,    /* served by the cache already (*rc says how) */
+	ROUTE_FAST,      /* failed fast */
+};
+
+/* While the resolver is down a fresh cached result still serves; otherwise the check is the
+ * interval's probe or fails fast. The cache's single flight is entered only once the breaker has
+ * agreed, so nobody waits behind a probe. */
+static enum route while_down(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out,
+                             int *rc)
+{
+	int hit = fcr_cache_peek(s->cache, a, out);
+	if (hit != 0) {
+		*rc = hit < 0 ? -1 : 0;
+		return ROUTE_CACHED;
+	}
+	if (fcr_health_admit(s->health))
+		return ROUTE_RUN;
+	fail_fast(a, out);
+	return ROUTE_FAST;
 }
 
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached)
 {
 	bool hit = false;
 	int64_t start = fcr_now_ms();
-	int rc = fcr_cache_get(s->cache, a, fill, s, out, &hit);
+	int rc = 0;
+	enum route how = fcr_health_down(s->health) ? while_down(s, a, out, &rc) : ROUTE_RUN;
+	if (how == ROUTE_RUN)
+		rc = fcr_cache_get(s->cache, a, fill, s, out, &hit);
+	hit |= how == ROUTE_CACHED;
 	/* A copy's elapsed time is what this caller waited, not what the original lookup took. */
-	if (hit)
+	if (how != ROUTE_RUN || hit)
 		out->elapsed_ms = fcr_now_ms() - start;
 	if (cached)
 		*cached = hit;
@@ -127,10 +198,33 @@ void fcr_service_set_pattern_hook(fcr_service *s, fcr_pattern_limit_fn fn, void 
 	fcr_generic_set_hook(s->generic, fn, arg);
 }
 
+void fcr_service_set_health_hook(fcr_service *s, fcr_health_hook_fn fn, void *arg)
+{
+	fcr_health_set_hook(s->health, fn, arg);
+}
+
+void fcr_service_health(fcr_service *s, struct fcr_health_stats *st)
+{
+	fcr_health_stats(s->health, st);
+}
+
+bool fcr_service_share_health(fcr_service *s, const fcr_service *prev)
+{
+	if (s->nns != prev->nns)
+		return false;
+	for (size_t i = 0; i < s->nns; i++)
+		if (s->ns[i].port != prev->ns[i].port || !fcr_addr_equal(&s->ns[i].addr, &prev->ns[i].addr))
+			return false;
+	fcr_health_free(s->health);
+	s->health = fcr_health_ref(prev->health);
+	return true;
+}
+
 void fcr_service_free(fcr_service *s)
 {
 	if (!s)
 		return;
+	fcr_health_free(s->health);
 	if (s->own_cache)
 		fcr_cache_free(s->cache);
 	fcr_generic_free(s->generic);

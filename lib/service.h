@@ -11,6 +11,7 @@
 #include "check.h"
 #include "config.h"
 #include "dns.h"
+#include "health.h"
 
 typedef struct fcr_service fcr_service;
 
@@ -29,8 +30,13 @@ fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport
 struct fcr_cache_conf fcr_service_cache_conf(const struct fcr_config *conf);
 
 /* Checks address a through the cache. out (zeroed by the caller) receives a copy the caller owns;
- * *cached (may be NULL) says whether no lookup ran for this call. Returns 0, or -1 when memory
- * ran out (out is a temperror then). */
+ * *cached (may be NULL) says whether it came from the cache. Returns 0, or -1 when memory ran out
+ * (out is a temperror then).
+ * While the resolver counts as down (health.h: FCR_HEALTH_THRESHOLD checks in a row heard
+ * nothing), a check the cache cannot answer returns at once: temperror, ptr_status
+ * FCR_DNS_UNAVAILABLE, reason "resolver unavailable (failing fast after N timeouts)", not cached,
+ * *cached false; one check per FCR_HEALTH_PROBE_MS still asks DNS as a probe. Checks that hear
+ * nothing while the resolver is down are not cached either. */
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached);
 
 /* The cached result for a if there is a fresh one (see fcr_cache_peek): 1 hit, 0 none, -1 memory. */
@@ -45,6 +51,19 @@ fcr_cache *fcr_service_cache(fcr_service *s);
 /* Who hears of GenericPatterns hitting a PCRE2 limit (see fcr_patterns_set_hook). Call before the
  * service is shared between threads. */
 void fcr_service_set_pattern_hook(fcr_service *s, fcr_pattern_limit_fn fn, void *arg);
+
+/* Who hears of the resolver going down or coming back (see fcr_health_hook_fn: called under the
+ * breaker's lock, must not call back into it). Call before the service is shared between threads. */
+void fcr_service_set_health_hook(fcr_service *s, fcr_health_hook_fn fn, void *arg);
+
+/* The breaker's state and counters. Any thread, not from the hook. */
+void fcr_service_health(fcr_service *s, struct fcr_health_stats *st);
+
+/* For a reload: s takes over prev's breaker (its state, counters and hook) when both ask the same
+ * nameservers, so a reload during an outage does not make checks wait again; different servers
+ * start fresh. Returns whether it was taken over. Call before s is shared between threads; prev
+ * may go on being used and freed in any order. */
+bool fcr_service_share_health(fcr_service *s, const fcr_service *prev);
 
 /* fcr_service_free(NULL) is a no-op. No thread may be using it. */
 void fcr_service_free(fcr_service *s);

@@ -262,13 +262,32 @@ static void pattern_limit(void *arg, const char *file, unsigned line, const char
 		        "(logged once per pattern)", ascii(file, f, sizeof(f)), line, what);
 }
 
-/* A snapshot of conf whose pattern limits reach the log and the StatsFile. */
+/* The resolver going down or coming back (health.h): logged and counted once per change. */
+static void resolver_health(void *arg, bool down, unsigned timeouts, int64_t down_ms)
+{
+	(void)arg;
+	fcr_stats_add(&fcr_milter_stats.resolver_changes, 1);
+	if (down)
+		fcr_log(LOG_WARNING, "resolver unavailable: %u consecutive timeouts; failing checks fast",
+		        timeouts);
+	else
+		fcr_log(LOG_INFO, "resolver answering again after %lld.%01lld s",
+		        (long long)(down_ms / 1000), (long long)(down_ms % 1000 / 100));
+}
+
+/* A snapshot of conf whose pattern limits and resolver health reach the log and the StatsFile.
+ * A reload that keeps the nameservers keeps the resolver's health: no second wait for an outage
+ * already known. */
 static struct fcr_snapshot *snapshot_new(struct fcr_config *conf, const struct fcr_snapshot *prev,
                                          char *err, size_t errlen)
 {
 	struct fcr_snapshot *s = fcr_snapshot_new(conf, prev, err, errlen);
-	if (s)
+	if (s) {
 		fcr_service_set_pattern_hook(s->svc, pattern_limit, NULL);
+		if (prev)
+			fcr_service_share_health(s->svc, prev->svc);
+		fcr_service_set_health_hook(s->svc, resolver_health, NULL);
+	}
 	return s;
 }
 
@@ -302,6 +321,9 @@ static void write_stats(struct run *r)
 	const char *path = s->conf->stats_file;
 	int64_t now = fcr_now_ms();
 	if (path && now >= r->next_stats) {
+		struct fcr_health_stats h;
+		fcr_service_health(s->svc, &h);
+		__atomic_store_n(&fcr_milter_stats.resolver_down, h.down, __ATOMIC_RELAXED);
 		if (fcr_stats_write(&fcr_milter_stats, path, (now - r->started) / 1000) != 0)
 			fcr_log(LOG_WARNING, "StatsFile %s: %s", path, strerror(errno));
 		r->next_stats = now + (int64_t)s->conf->stats_interval * 1000;

@@ -17,28 +17,30 @@ static uint64_t get(const uint64_t *counter)
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
-/* A temperror for lack of an answer (rather than SERVFAIL, REFUSED or a bad reply). */
-static bool timed_out(const struct fcr_check_result *r)
-{
-	if (r->ptr_status == FCR_DNS_TIMEOUT)
-		return true;
-	for (size_t i = 0; i < r->nnames; i++)
-		if (r->names[i].valid && r->names[i].status == FCR_DNS_TIMEOUT)
-			return true;
-	return false;
-}
-
 void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached)
 {
 	fcr_stats_add(&s->results[(unsigned)r->result < FCR_NRESULTS ? r->result : FCR_TEMPERROR], 1);
 	if (r->generic)
 		fcr_stats_add(&s->generic, 1);
+	if (!cached && r->ptr_status == FCR_DNS_UNAVAILABLE) {
+		fcr_stats_add(&s->failed_fast, 1);  /* neither a hit nor a miss: DNS was not asked */
+		return;
+	}
 	fcr_stats_add(cached ? &s->cache_hits : &s->cache_misses, 1);
 	if (!cached) {
+		enum fcr_heard heard = fcr_check_heard(r);
 		fcr_stats_add(&s->dns_queries, r->queries);
-		if (r->result == FCR_TEMPERROR && timed_out(r))
+		if (r->result == FCR_TEMPERROR && (heard == FCR_HEARD_NOTHING || heard == FCR_HEARD_PARTLY))
 			fcr_stats_add(&s->dns_timeouts, 1);
+		if (r->result == FCR_TEMPERROR && heard == FCR_HEARD_NO_SOCKET)
+			fcr_stats_add(&s->dns_no_socket, 1);
 	}
+}
+
+static void gauge(FILE *f, const char *name, const char *help, uint64_t v)
+{
+	fprintf(f, "# HELP fcrdns_%s %s\n# TYPE fcrdns_%s gauge\nfcrdns_%s %llu\n", name, help, name,
+	        name, (unsigned long long)v);
 }
 
 static void counter(FILE *f, const char *name, const char *help, uint64_t v)
@@ -77,6 +79,14 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	counter(f, "cache_misses_total", "Checks that asked DNS.", get(&s->cache_misses));
 	counter(f, "dns_queries_total", "DNS questions sent.", get(&s->dns_queries));
 	counter(f, "dns_timeouts_total", "Checks that timed out.", get(&s->dns_timeouts));
+	counter(f, "dns_no_socket_total", "Checks that found no socket (too many open files).",
+	        get(&s->dns_no_socket));
+	gauge(f, "resolver_down", "1 while the resolver counts as down and checks fail fast.",
+	      get(&s->resolver_down));
+	counter(f, "checks_failed_fast_total", "Checks answered temperror at once, the resolver down.",
+	        get(&s->failed_fast));
+	counter(f, "resolver_state_changes_total", "Times the resolver went down or came back.",
+	        get(&s->resolver_changes));
 	counter(f, "late_total", "Checks unfinished when the verdict was due.", get(&s->late));
 	counter(f, "messages_total", "Messages that got result headers.", get(&s->messages));
 	counter(f, "forged_headers_removed_total", "Forged result headers removed.",

@@ -22,6 +22,10 @@ struct fcr_stats {
 	uint64_t cache_hits, cache_misses;
 	uint64_t dns_queries;          /* questions sent by checks that were not cache hits */
 	uint64_t dns_timeouts;         /* checks that ended in temperror for lack of an answer */
+	uint64_t dns_no_socket;        /* checks that ended in temperror for want of a socket */
+	uint64_t failed_fast;          /* checks answered at once: the resolver was down */
+	uint64_t resolver_changes;     /* the resolver went down or came back (health.h) */
+	uint64_t resolver_down;        /* gauge, 0 or 1: set before each write */
 	uint64_t late;                 /* checks not finished when the verdict was due */
 	uint64_t reloads, reload_failures;
 	uint64_t messages;             /* messages that got headers */
