@@ -167,6 +167,7 @@ Test(cache, lifetime_clamps)
 		{ FCR_TEMPERROR, FCR_TTL_ERROR, 0, 30 },
 		{ FCR_TEMPERROR, FCR_TTL_ERROR, 5000, 30 },
 		{ FCR_TEMPERROR, FCR_TTL_POSITIVE, 90, 30 },  /* a temperror is an error, whatever its kind */
+		{ FCR_TEMPERROR, FCR_TTL_NONE, 90, 0 },      /* ... unless it says nothing about DNS */
 		{ FCR_PERMERROR, FCR_TTL_NONE, 500, 0 },
 		{ FCR_FAIL, FCR_TTL_NONE, 0, 0 },
 	};

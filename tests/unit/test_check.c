@@ -340,3 +340,35 @@ Test(check, pattern_limit_marks_the_name, .timeout = 20)
 	params.generic = NULL;
 	fcr_generic_free(g);
 }
+
+/* What a check heard, from its lookup statuses: the one reading behind the StatsFile's timeout and
+ * no-socket counts and the resolver's health. */
+Test(check, heard_from_the_statuses)
+{
+	struct fcr_name n3[3] = { { .valid = true }, { .valid = true }, { .valid = false } };
+	struct fcr_check_result r = { .names = n3, .nnames = 3 };
+	static const struct {
+		enum fcr_dns_status ptr, a, b, invalid;
+		enum fcr_heard want;
+	} cases[] = {
+		{ FCR_DNS_TIMEOUT, 0, 0, 0, FCR_HEARD_NOTHING },
+		{ FCR_DNS_SERVFAIL, 0, 0, 0, FCR_HEARD_REPLIES },
+		{ FCR_DNS_NXDOMAIN, 0, 0, 0, FCR_HEARD_REPLIES },
+		{ FCR_DNS_NOSOCKET, 0, 0, 0, FCR_HEARD_NO_SOCKET },
+		{ FCR_DNS_LOCAL, 0, 0, 0, FCR_HEARD_UNASKED },
+		{ FCR_DNS_UNAVAILABLE, 0, 0, 0, FCR_HEARD_UNASKED },
+		{ FCR_DNS_OK, FCR_DNS_OK, FCR_DNS_NXDOMAIN, FCR_DNS_TIMEOUT, FCR_HEARD_REPLIES },
+		{ FCR_DNS_OK, FCR_DNS_TIMEOUT, FCR_DNS_SERVFAIL, 0, FCR_HEARD_PARTLY },
+		{ FCR_DNS_OK, FCR_DNS_TIMEOUT, FCR_DNS_TIMEOUT, 0, FCR_HEARD_NOTHING },
+		{ FCR_DNS_OK, FCR_DNS_TIMEOUT, FCR_DNS_NOSOCKET, 0, FCR_HEARD_NOTHING },
+		{ FCR_DNS_OK, FCR_DNS_OK, FCR_DNS_NOSOCKET, 0, FCR_HEARD_NO_SOCKET },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.ptr_status = cases[i].ptr;
+		r.nnames = cases[i].ptr == FCR_DNS_OK ? 3 : 0;
+		n3[0].status = cases[i].a;
+		n3[1].status = cases[i].b;
+		n3[2].status = cases[i].invalid;
+		cr_expect_eq(fcr_check_heard(&r), cases[i].want, "case %zu", i);
+	}
+}

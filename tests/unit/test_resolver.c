@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "check.h"
 #include "clock.h"
 #include "resolver.h"
 
@@ -1133,6 +1137,77 @@ Test(resolver, no_descriptor_leaks)
 		fake_stop(f);
 	}
 	cr_assert_eq(open_fds(), before);
+}
+
+/* ---------------------------------------------------------------- no socket to be had */
+
+/* In the child: a descriptor table filled up to a low limit, so that socket() fails with EMFILE. */
+static void fill_fd_table(void)
+{
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		_exit(90);
+	while (open("/dev/null", O_RDONLY | O_CLOEXEC) >= 0)
+		;
+	if (errno != EMFILE)
+		_exit(91);
+}
+
+#define CHILD_CHECK(cond, code)                                                        \
+	do {                                                                           \
+		if (!(cond)) {                                                         \
+			fprintf(stderr, "no socket child: %s failed\n", #cond);       \
+			_exit(code);                                                   \
+		}                                                                      \
+	} while (0)
+
+/* The exchange ends at once (not after DNSTimeout, not on another server) with its own outcome,
+ * and the check says why in its reason, as a temperror the cache does not keep. */
+static void no_socket_child(void)
+{
+	struct fcr_resolver_conf conf = { .nns = 2, .timeout_ms = 2000, .retries = 3 };
+	conf.ns[0] = ns_at(53);
+	conf.ns[1] = ns_at(5353);
+	fcr_transport *t = fcr_resolver_new(&conf, NULL, 0);
+	CHILD_CHECK(t != NULL, 92);
+	fill_fd_table();
+	struct fcr_reply r;
+	int64_t start = fcr_now_ms();
+	ask(t, "h1.test.", FCR_T_A, &r, 5000);
+	CHILD_CHECK(fcr_now_ms() - start < 500, 93);
+	CHILD_CHECK(r.xfer == FCR_XFER_NOSOCKET, 94);
+	CHILD_CHECK(strcmp(r.detail, "no socket: Too many open files") == 0, 95);
+	fcr_reply_clear(&r);
+
+	struct fcr_check_params p = { .max_ptr_names = 10, .timeout_ms = 5000 };
+	struct fcr_check_result res = { 0 };
+	fcr_addr a;
+	CHILD_CHECK(fcr_addr_parse("192.0.2.7", &a), 96);
+	fcr_check_run(t, &p, &a, &res);
+	CHILD_CHECK(res.result == FCR_TEMPERROR && res.ptr_status == FCR_DNS_NOSOCKET, 97);
+	CHILD_CHECK(strcmp(res.reason, "PTR lookup failed: no socket: Too many open files") == 0, 98);
+	CHILD_CHECK(fcr_check_heard(&res) == FCR_HEARD_NO_SOCKET, 99);
+	struct fcr_cache_conf cc = { .capacity = 10, .max_ttl = 3600, .neg_max_ttl = 900,
+	                             .error_ttl = 30 };
+	CHILD_CHECK(fcr_cache_lifetime(&cc, &res) == 0, 100);
+	fcr_check_result_clear(&res);
+	fcr_transport_free(t);
+	_exit(0);
+}
+
+Test(resolver, no_socket_is_its_own_outcome)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		no_socket_child();
+	int st = 0;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "the child died (status %d)", st);
+	cr_assert_eq(WEXITSTATUS(st), 0, "child check %d failed (see stderr)", WEXITSTATUS(st));
 }
 
 /* ---------------------------------------------------------------- nameserver text */
