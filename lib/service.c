@@ -133,7 +133,7 @@ static void fail_fast(const fcr_addr *a, struct fcr_check_result *out)
 	out->ttl_kind = FCR_TTL_NONE;
 	fcr_addr_reverse_name(a, out->reverse_name, sizeof(out->reverse_name));
 	snprintf(out->reason, sizeof(out->reason),
-	         "resolver unavailable (failing fast after %d timeouts)", FCR_HEALTH_THRESHOLD);
+	         "resolver unavailable: failing fast after %d timeouts", FCR_HEALTH_THRESHOLD);
 	snprintf(out->detail, sizeof(out->detail),
 	         "not asked: %d checks in a row had no reply", FCR_HEALTH_THRESHOLD);
 }

@@ -34,7 +34,7 @@ struct fcr_cache_conf fcr_service_cache_conf(const struct fcr_config *conf);
  * (out is a temperror then).
  * While the resolver counts as down (health.h: FCR_HEALTH_THRESHOLD checks in a row heard
  * nothing), a check the cache cannot answer returns at once: temperror, ptr_status
- * FCR_DNS_UNAVAILABLE, reason "resolver unavailable (failing fast after N timeouts)", not cached,
+ * FCR_DNS_UNAVAILABLE, reason "resolver unavailable: failing fast after N timeouts", not cached,
  * *cached false; one check per FCR_HEALTH_PROBE_MS still asks DNS as a probe. Checks that hear
  * nothing while the resolver is down are not cached either. */
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached);

@@ -249,5 +249,8 @@ char *fcr_trace_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_
 	         ctx->action ? ctx->action : fcr_action_name(fcr_policy_action(ctx->conf, r)),
 	         yes_no(ctx->cached),
 	         (long long)r->elapsed_ms);
+	size_t used = strlen(buf);
+	if (r->ptr_status == FCR_DNS_UNAVAILABLE && used < len)
+		snprintf(buf + used, len - used, " resolver=unavailable");
 	return buf;
 }

@@ -24,7 +24,8 @@ void fcr_trace_text(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 /* The same as one JSON object on one line, newline-terminated. */
 void fcr_trace_json(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr_check_result *r);
 
-/* One line of key=value fields: ip, result, ptr, generic, score, action, cached, ms (no newline).
+/* One line of key=value fields: ip, result, ptr, generic, score, action, cached, ms, and
+ * resolver=unavailable when the check failed fast because the resolver was down (no newline).
  * Every value is printable ASCII without spaces. */
 char *fcr_trace_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_result *r,
                         char *buf, size_t len);

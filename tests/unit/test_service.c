@@ -194,7 +194,7 @@ static void assert_failed_fast(fcr_service *s, struct fake_dns *fake, const char
 	struct fcr_check_result r = check(s, ip, &cached);
 	cr_assert_eq(r.result, FCR_TEMPERROR, "%s", ip);
 	cr_assert_eq(r.ptr_status, FCR_DNS_UNAVAILABLE, "%s", ip);
-	cr_assert_str_eq(r.reason, "resolver unavailable (failing fast after 5 timeouts)");
+	cr_assert_str_eq(r.reason, "resolver unavailable: failing fast after 5 timeouts");
 	cr_assert_not(cached);
 	cr_assert_lt(r.elapsed_ms, 100);
 	cr_assert_eq(asked(fake), before, "%s: no DNS asked", ip);
