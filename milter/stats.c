@@ -1,6 +1,8 @@
 /* Counters and their Prometheus text file, replaced atomically so readers never see half of it. */
 #include "stats.h"
 
+#include "jobs.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,21 @@ static void labelled(FILE *f, const char *name, const char *help, const char *la
 		        (unsigned long long)get(&counts[i]));
 }
 
+/* The background-check pool: its queue now, and the checks it answered or dropped unstarted. */
+static void write_jobs(FILE *f)
+{
+	static const char *const reasons[] = { "abandoned", "expired", "queue_full" };
+	struct fcr_jobs_stats j;
+	fcr_jobs_get_stats(&j);
+	const uint64_t dropped[] = { j.abandoned, j.expired, j.queue_full };
+	fprintf(f, "# HELP fcrdns_jobs_queued Checks waiting for a worker.\n"
+	           "# TYPE fcrdns_jobs_queued gauge\nfcrdns_jobs_queued %llu\n",
+	        (unsigned long long)j.queued);
+	labelled(f, "jobs_dropped_total",
+	         "Checks not run: nobody waited (abandoned), too late (expired), queue full.", "reason",
+	         reasons, dropped, 3);
+}
+
 static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 {
 	static const char *const results[] = { "pass", "fail", "permerror", "temperror" };
@@ -78,12 +95,15 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	counter(f, "dns_queries_total", "DNS questions sent.", get(&s->dns_queries));
 	counter(f, "dns_timeouts_total", "Checks that timed out.", get(&s->dns_timeouts));
 	counter(f, "late_total", "Checks unfinished when the verdict was due.", get(&s->late));
+	counter(f, "pending_at_close_total", "Checks unfinished when their connection closed.",
+	        get(&s->pending_at_close));
 	counter(f, "messages_total", "Messages that got result headers.", get(&s->messages));
 	counter(f, "forged_headers_removed_total", "Forged result headers removed.",
 	        get(&s->forged_removed));
 	counter(f, "reloads_total", "Configuration reloads.", get(&s->reloads));
 	counter(f, "reload_failures_total", "Reloads refused for a bad configuration.",
 	        get(&s->reload_failures));
+	write_jobs(f);
 	fprintf(f, "# HELP fcrdns_uptime_seconds Seconds since start.\n"
 	           "# TYPE fcrdns_uptime_seconds gauge\nfcrdns_uptime_seconds %lld\n",
 	        (long long)uptime_s);

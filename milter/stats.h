@@ -23,6 +23,7 @@ struct fcr_stats {
 	uint64_t dns_queries;          /* questions sent by checks that were not cache hits */
 	uint64_t dns_timeouts;         /* checks that ended in temperror for lack of an answer */
 	uint64_t late;                 /* checks not finished when the verdict was due */
+	uint64_t pending_at_close;     /* checks not finished when their connection closed */
 	uint64_t reloads, reload_failures;
 	uint64_t messages;             /* messages that got headers */
 	uint64_t forged_removed;       /* forged headers removed */
