@@ -251,9 +251,10 @@ Test(concurrency, jobs_expired_not_started)
 Test(concurrency, jobs_reload_reaches_queued_checks)
 {
 	cr_assert_eq(fcr_jobs_start(POOL), 0);
+	/* built first: snapshot() rewrites the zone the blockers' checks read */
+	struct fcr_snapshot *old = snapshot(0), *empty = snapshot_over(NULL, 0, 0);
 	struct blockers b;
 	block_workers(&b);
-	struct fcr_snapshot *old = snapshot(0), *empty = snapshot_over(NULL, 0, 0);
 	fcr_snapshot_install(old);
 	old = fcr_snapshot_get();
 	fcr_addr a = addr(5);
