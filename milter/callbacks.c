@@ -127,18 +127,6 @@ static void late_result(struct fcr_conn *c, const char *why)
 	c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
 }
 
-static enum fcr_action verdict(struct fcr_conn *c);
-
-/* The result is in c->r: an accept given before it came gets its would=/waived= now. */
-static void got_result(struct fcr_conn *c)
-{
-	c->have_result = true;
-	if (c->deferred) {
-		c->deferred = false;
-		verdict(c);
-	}
-}
-
 /* Makes sure c->r holds the result, waiting for the background check until the deadline at most. */
 static void take_result(struct fcr_conn *c)
 {
@@ -156,7 +144,7 @@ static void take_result(struct fcr_conn *c)
 	}
 	fcr_job_put(c->job);
 	c->job = NULL;
-	got_result(c);
+	c->have_result = true;
 }
 
 /* smfi_setreply drops a text with a lone '%': double every one that expansion left. */
@@ -196,6 +184,16 @@ static enum fcr_action verdict(struct fcr_conn *c)
 	return FCR_ACCEPT;
 }
 
+/* An accept given before the result was looked at gets its would=/waived= once the result is in
+ * (by then {auth_authen} is known too). */
+static void settle(struct fcr_conn *c)
+{
+	if (c->deferred && c->have_result) {
+		c->deferred = false;
+		verdict(c);
+	}
+}
+
 static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
 {
 	if (c->decided)
@@ -205,10 +203,7 @@ static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
 	if (!fcr_policy_can_refuse_client(c->snap->conf, c->authenticated)) {
 		/* Accepted whatever the check finds: do not hold the step up for it. */
 		fcr_stats_add(&fcr_milter_stats.actions[FCR_ACCEPT], 1);
-		if (c->have_result)
-			verdict(c);
-		else
-			c->deferred = true;
+		c->deferred = true;
 		return c->verdict;
 	}
 	take_result(c);
@@ -260,7 +255,8 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	} else {
 		c->job = fcr_job_submit(c->snap, &c->addr, c->deadline_ms);
 	}
-	if (conf->reject_at == FCR_AT_CONNECT)
+	/* A policy that can only accept has its verdict now (its RejectAt step may be negotiated away). */
+	if (conf->reject_at == FCR_AT_CONNECT || !fcr_policy_can_refuse(conf))
 		return reply(c, SMFIP_NR_CONN, decide(ctx, c));
 	return reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
@@ -391,6 +387,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (qid && *qid)
 		copy_printable(c->qid, sizeof(c->qid), qid);
 	take_result(c);
+	settle(c);
 	c->messages++;
 	if (c->can_change)
 		remove_forged(ctx, c);
@@ -434,11 +431,12 @@ static void log_connection(struct fcr_conn *c)
 			return;
 		}
 		c->cached = cached;
+		c->have_result = true;
 		fcr_stats_check(&fcr_milter_stats, &c->r, cached);
-		got_result(c);
 	} else if (!c->have_result) {
 		take_result(c);
 	}
+	settle(c);
 	struct fcr_trace_ctx t = { .conf = c->snap->conf, .cached = c->cached, .action = c->applied };
 	fcr_trace_summary(&t, &c->r, line, sizeof(line));
 	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s%s%s%s%s", line, c->qid[0] ? c->qid : "-", c->messages,

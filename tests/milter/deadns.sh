@@ -45,11 +45,6 @@ log_line() {
 	grep -m 1 "ip=$2 " "$W/$1.err"
 }
 
-# load_figure NAME: a figure from milterload's summary line in $W/load.out.
-load_figure() {
-	tr ' ' '\n' <"$W/load.out" | awk -F= -v k="$1" '$1 == k { printf "%.0f\n", $2 }'
-}
-
 deadns_accept_only() {
 	ready dead || return
 	# replies.pl closes right after RCPT: no step may have waited for the check
@@ -82,12 +77,17 @@ fd_count() {
 	ls "/proc/$1/fd" 2>/dev/null | wc -l
 }
 
+# hold SOCKET N SECONDS: N milter connections that send nothing, kept open that long.
+hold() {
+	perl -MIO::Socket::UNIX -e 'my @s; for (1 .. $ARGV[1]) { push @s, IO::Socket::UNIX->new(
+		Peer => $ARGV[0]) or last } sleep $ARGV[2]' "$1" "$2" "$3"
+}
+
 deadns_descriptors() {
 	ready deadfd || return
-	[ -x "$LOAD" ] || { echo "# SKIP [deadfd] descriptors run out: no $LOAD"; return; }
-	"$LOAD" -s "unix:$W/deadfd.sock" -c 150 -d 7 -a 192.0.2.1 -A 250 -T 30 >"$W/load.out" 2>&1 &
-	_lp=$!
-	_p=$PID_deadfd _i=0
+	# more sessions than descriptors: libmilter takes them until none is left
+	hold "$W/deadfd.sock" 100 6 &
+	_hp=$! _p=$PID_deadfd _i=0
 	while [ "$(fd_count "$_p")" -lt 64 ] && [ "$_i" -lt 30 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
@@ -97,7 +97,7 @@ deadns_descriptors() {
 	sleep 3
 	_full2=$(fd_count "$_p")
 	_u2=$(awk '$1 == "fcrdns_uptime_seconds" { print $2 }' "$W/deadfd.prom")
-	wait "$_lp"
+	wait "$_hp"
 	_pr=""
 	[ "$_full1" -ge 64 ] && [ "$_full2" -ge 64 ] || _pr="descriptors [$_full1], [$_full2]: the limit (64) was not reached"
 	[ -n "$_u1" ] && [ -n "$_u2" ] && [ "$_u2" -ge $((_u1 + 2)) ] ||
@@ -105,6 +105,9 @@ deadns_descriptors() {
 	! grep -q 'StatsFile' "$W/deadfd.err" || _pr="${_pr:+$_pr; }$(grep -m 1 'StatsFile' "$W/deadfd.err")"
 	kill -0 "$_p" 2>/dev/null || _pr="${_pr:+$_pr; }the daemon died"
 	check "[deadfd] all 64 descriptors in use: the StatsFile is still rewritten every second" "$_pr"
+	# descriptors back: a session goes through again
+	replies deadfd 127.0.0.4 - "after the descriptors came back: a session goes through" \
+		"connect c|helo c|mail c|rcpt c"
 }
 
 deadns_fd_limit() {
@@ -122,7 +125,6 @@ deadns_fd_limit() {
 
 deadns_cases() {
 	section "a resolver that never answers (CheckTimeout 2)"
-	LOAD=${FCR_MILTERLOAD:-$(dirname "$BIN")/milterload}
 	deadns_accept_only
 	deadns_refusing
 	deadns_descriptors
