@@ -56,7 +56,7 @@ deadns_accept_only() {
 	*) _pr="logged [$_l], expected 'ip=127.0.0.2 result=pending action=accept ...'" ;;
 	esac
 	check "[dead] accept-only: MAIL did not wait for the check, close logs it as pending" "$_pr"
-	mt dead deadns.lua -D "bound_s=$(((DEAD_BOUND_MS + DEAD_MARGIN_MS + 999) / 1000))"
+	mt dead deadns.lua -D refusing=no -D "bound_s=$(((DEAD_BOUND_MS + DEAD_MARGIN_MS + 999) / 1000))"
 }
 
 deadns_refusing() {
@@ -70,6 +70,7 @@ deadns_refusing() {
 	[ -n "$_ms" ] && [ "$_ms" -le $((DEAD_BOUND_MS + DEAD_MARGIN_MS)) ] ||
 		_pr="MAIL answered after [$_ms] ms"
 	check "[deadrej] the MAIL reply within CheckTimeout + 1 s of the connection's start (+ margin)" "$_pr"
+	mt deadrej deadns.lua -D refusing=yes -D bound_s=0
 }
 
 # fd_count PID: descriptors the process holds.
