@@ -33,3 +33,18 @@ enum fcr_action fcr_policy_action(const struct fcr_config *c, const struct fcr_c
 		a = c->on_generic;
 	return harshness(a) ? a : FCR_ACCEPT;
 }
+
+bool fcr_policy_can_refuse(const struct fcr_config *c)
+{
+	if (c->dry_run)
+		return false;
+	for (int r = 0; r < FCR_NRESULTS; r++)
+		if (harshness(c->on[r]))
+			return true;
+	return harshness(c->on_generic) != 0;
+}
+
+bool fcr_policy_can_refuse_client(const struct fcr_config *c, bool authenticated)
+{
+	return fcr_policy_can_refuse(c) && !(authenticated && c->exempt_authenticated);
+}

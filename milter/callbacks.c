@@ -1,5 +1,7 @@
 /* libmilter glue: start the check at connect, apply the verdict at RejectAt, add the result
- * headers at end of message. Every decision is made by lib/; this file only talks to the MTA. */
+ * headers at end of message. Every decision is made by lib/; this file only talks to the MTA.
+ * A step waits for the check only when its answer depends on it, and never beyond the connection's
+ * deadline (CheckTimeout + 1 s from the moment libmilter first handed us the connection). */
 #include <stdbool.h>
 #include <libmilter/mfapi.h>
 
@@ -39,6 +41,9 @@ static struct fcr_conn *conn_new(void)
 	struct fcr_conn *c = calloc(1, sizeof(*c));
 	if (c) {
 		c->snap = fcr_snapshot_get();
+		/* libmilter calls negotiate first: the earliest moment we see the connection. The MTA's
+		 * time limits run per step, so the deadline must count from here, not from connect. */
+		c->start_ms = fcr_now_ms();
 		c->applied = "accept";
 		c->can_add = c->can_change = true;
 	}
@@ -56,26 +61,30 @@ static void conn_free(struct fcr_conn *c)
 
 /* ---- negotiation: only the steps this configuration uses ---- */
 
+/* A configuration that can only accept needs no verdict at RejectAt: that step is then skipped,
+ * or seen without a reply (MAIL still brings the queue id and starts a message for the headers). */
 static unsigned long steps_wanted(const struct fcr_config *conf, unsigned long *nr)
 {
 	unsigned long skip = SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
-	bool at_mail_or_later = conf->reject_at == FCR_AT_MAIL || conf->reject_at == FCR_AT_RCPT;
+	bool verdict = fcr_policy_can_refuse(conf);
+	enum fcr_stage at = conf->reject_at;
 
 	*nr = 0;
-	if (conf->reject_at != FCR_AT_HELO)
+	if (!verdict || at != FCR_AT_HELO)
 		skip |= SMFIP_NOHELO;
-	if (conf->reject_at != FCR_AT_RCPT)
+	if (!verdict || at != FCR_AT_RCPT)
 		skip |= SMFIP_NORCPT;
 	if (!conf->add_headers)
 		skip |= SMFIP_NOHDRS;
 	else
 		*nr |= SMFIP_NR_HDR;
-	/* MAIL brings {auth_authen} and the queue id, and starts a message. */
-	if (!at_mail_or_later && !conf->add_headers)
+	/* MAIL brings {auth_authen} (for a verdict at MAIL or RCPT) and the queue id, and starts a
+	 * message. */
+	if (!conf->add_headers && !(verdict && (at == FCR_AT_MAIL || at == FCR_AT_RCPT)))
 		skip |= SMFIP_NOMAIL;
-	else if (conf->reject_at != FCR_AT_MAIL)
+	else if (!verdict || at != FCR_AT_MAIL)
 		*nr |= SMFIP_NR_MAIL;
-	if (conf->reject_at != FCR_AT_CONNECT)
+	if (!verdict || at != FCR_AT_CONNECT)
 		*nr |= SMFIP_NR_CONN;
 	return skip;
 }
@@ -118,17 +127,14 @@ static void late_result(struct fcr_conn *c, const char *why)
 	c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
 }
 
-/* Makes sure c->r holds the result, waiting for the background check if need be. */
+/* Makes sure c->r holds the result, waiting for the background check until the deadline at most. */
 static void take_result(struct fcr_conn *c)
 {
 	if (c->have_result)
 		return;
-	c->have_result = true;
 	if (!c->job) {
 		late_result(c, "check could not be started");
-		return;
-	}
-	if (fcr_job_wait(c->job, c->deadline_ms, &c->r, &c->cached)) {
+	} else if (fcr_job_wait(c->job, c->deadline_ms, &c->r, &c->cached)) {
 		fcr_stats_check(&fcr_milter_stats, &c->r, c->cached);
 	} else {
 		c->late = true;
@@ -138,6 +144,7 @@ static void take_result(struct fcr_conn *c)
 	}
 	fcr_job_put(c->job);
 	c->job = NULL;
+	c->have_result = true;
 }
 
 /* smfi_setreply drops a text with a lone '%': double every one that expansion left. */
@@ -177,14 +184,30 @@ static enum fcr_action verdict(struct fcr_conn *c)
 	return FCR_ACCEPT;
 }
 
+/* An accept given before the result was looked at gets its would=/waived= once the result is in
+ * (by then {auth_authen} is known too). */
+static void settle(struct fcr_conn *c)
+{
+	if (c->deferred && c->have_result) {
+		c->deferred = false;
+		verdict(c);
+	}
+}
+
 static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
 {
 	if (c->decided)
 		return c->verdict;
-	take_result(c);
-	enum fcr_action a = verdict(c);
 	c->decided = true;
 	c->verdict = SMFIS_CONTINUE;
+	if (!fcr_policy_can_refuse_client(c->snap->conf, c->authenticated)) {
+		/* Accepted whatever the check finds: do not hold the step up for it. */
+		fcr_stats_add(&fcr_milter_stats.actions[FCR_ACCEPT], 1);
+		c->deferred = true;
+		return c->verdict;
+	}
+	take_result(c);
+	enum fcr_action a = verdict(c);
 	fcr_stats_add(&fcr_milter_stats.actions[a], 1);
 	if (a != FCR_ACCEPT) {
 		const struct fcr_config *conf = c->snap->conf;
@@ -212,7 +235,6 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	const struct fcr_config *conf = c->snap->conf;
 	fcr_stats_add(&fcr_milter_stats.connections, 1);
 	c->connected = true;
-	c->start_ms = fcr_now_ms();
 	if (!fcr_addr_from_sockaddr(sa, &c->addr)) {
 		c->skip = true;
 		c->skip_why = "no-address";
@@ -231,10 +253,11 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
 		fcr_stats_check(&fcr_milter_stats, &c->r, true);
 	} else {
-		c->job = fcr_job_submit(c->snap, &c->addr);
+		c->job = fcr_job_submit(c->snap, &c->addr, c->deadline_ms);
 	}
-	if (conf->reject_at == FCR_AT_CONNECT)
-		return decide(ctx, c);
+	/* A policy that can only accept has its verdict now (its RejectAt step may be negotiated away). */
+	if (conf->reject_at == FCR_AT_CONNECT || !fcr_policy_can_refuse(conf))
+		return reply(c, SMFIP_NR_CONN, decide(ctx, c));
 	return reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
@@ -244,7 +267,7 @@ static sfsistat cb_helo(SMFICTX *ctx, char *helo)
 	struct fcr_conn *c = conn_of(ctx);
 	if (!c || c->skip || c->snap->conf->reject_at != FCR_AT_HELO)
 		return SMFIS_CONTINUE;
-	return decide(ctx, c);
+	return reply(c, SMFIP_NR_HELO, decide(ctx, c));
 }
 
 /* A printable copy of a macro value (queue ids are short and plain, but nothing is trusted). */
@@ -277,7 +300,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	if (c->skip)
 		return reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
 	if (c->snap->conf->reject_at == FCR_AT_MAIL)
-		return decide(ctx, c);
+		return reply(c, SMFIP_NR_MAIL, decide(ctx, c));
 	return reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
 }
 
@@ -287,7 +310,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct fcr_conn *c = conn_of(ctx);
 	if (!c || c->skip || c->snap->conf->reject_at != FCR_AT_RCPT)
 		return SMFIS_CONTINUE;
-	return decide(ctx, c);
+	return reply(c, SMFIP_NR_RCPT, decide(ctx, c));
 }
 
 static void note_forged_authres(struct fcr_conn *c)
@@ -364,6 +387,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (qid && *qid)
 		copy_printable(c->qid, sizeof(c->qid), qid);
 	take_result(c);
+	settle(c);
 	c->messages++;
 	if (c->can_change)
 		remove_forged(ctx, c);
@@ -397,11 +421,13 @@ static void log_connection(struct fcr_conn *c)
 		return;
 	}
 	if (!c->have_result && c->job) {
-		/* Do not hold up close for a client that left before the verdict was due. */
+		/* Close never waits: log what is known. */
 		bool cached = false;
 		if (!fcr_job_wait(c->job, fcr_now_ms(), &c->r, &cached)) {
-			fcr_log(LOG_INFO, "ip=%s result=- action=none left before the check finished",
-			        fcr_addr_format(&c->addr, ip, sizeof(ip)));
+			fcr_stats_add(&fcr_milter_stats.pending_at_close, 1);
+			fcr_log(LOG_INFO, "ip=%s result=pending action=%s ms=%lld qid=%s msgs=%u",
+			        fcr_addr_format(&c->addr, ip, sizeof(ip)), c->decided ? c->applied : "none",
+			        (long long)(fcr_now_ms() - c->start_ms), c->qid[0] ? c->qid : "-", c->messages);
 			return;
 		}
 		c->cached = cached;
@@ -410,6 +436,7 @@ static void log_connection(struct fcr_conn *c)
 	} else if (!c->have_result) {
 		take_result(c);
 	}
+	settle(c);
 	struct fcr_trace_ctx t = { .conf = c->snap->conf, .cached = c->cached, .action = c->applied };
 	fcr_trace_summary(&t, &c->r, line, sizeof(line));
 	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s%s%s%s%s", line, c->qid[0] ? c->qid : "-", c->messages,

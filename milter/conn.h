@@ -22,11 +22,12 @@ struct fcr_conn {
 	fcr_addr addr;
 	bool skip;                     /* no address or exempt: no check, no headers */
 	const char *skip_why;          /* "no-address", "exempt" (for the log) */
-	int64_t start_ms, deadline_ms; /* when the check started; when waiting for it stops */
+	int64_t start_ms, deadline_ms; /* negotiate (or connect); when waiting for the check stops */
 	bool have_result, cached, late;
 	struct fcr_check_result r;
 
 	bool decided;                  /* the verdict was applied (at RejectAt) */
+	bool deferred;                 /* accepted before the result came: would=/waived= still due */
 	int verdict;                   /* the sfsistat it gave */
 	const char *applied;           /* the action taken: "accept", "reject", "tempfail" */
 	const char *would, *waived;    /* a reject/tempfail not applied, and why ("dry-run", ...) */

@@ -8,6 +8,7 @@
 
 #include "callbacks.h"
 #include "clock.h"
+#include "fdlimit.h"
 #include "jobs.h"
 #include "log.h"
 #include "snapshot.h"
@@ -398,12 +399,28 @@ static int serve(struct run *r, int *ready_fd)
 	return status == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
 
+/* Every session and every DNS question in flight holds a descriptor: use all the system allows. */
+static void raise_fd_limit(void)
+{
+	uint64_t before, after;
+	if (fcr_fdlimit_raise(&before, &after) != 0)
+		fcr_log(LOG_WARNING, "open files: cannot raise the limit: %s", strerror(errno));
+	else if (after == UINT64_MAX)
+		fcr_log(LOG_DEBUG, "open files: no limit");
+	else if (after != before)
+		fcr_log(LOG_DEBUG, "open files: limit raised from %llu to %llu", (unsigned long long)before,
+		        (unsigned long long)after);
+	else
+		fcr_log(LOG_DEBUG, "open files: limit %llu (the hard limit)", (unsigned long long)after);
+}
+
 /* Everything before serving; the snapshot comes first so that its errors reach the terminal. */
 static int setup(const struct fcr_config *conf, const struct fcr_daemon_opts *o, int *ready_fd)
 {
 	struct ids ids = { 0 };
 	if (conf->user && lookup_user(conf->user, &ids) != 0)
 		return EX_NOUSER;
+	raise_fd_limit();
 	if (install_signals() != 0)
 		return EX_OSERR;
 	if (!o->foreground && daemonize(ready_fd) != 0)

@@ -1,10 +1,12 @@
-/* A growing worker pool for background checks; jobs are reference-counted futures. */
+/* A growing worker pool for background checks with a bounded queue; jobs are reference-counted
+ * futures. */
 #include "jobs.h"
 
 #include "clock.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +18,7 @@ struct fcr_job {
 	struct fcr_job *next;      /* queue link */
 	struct fcr_snapshot *snap;
 	fcr_addr addr;
+	int64_t deadline_ms;       /* when its connection stops waiting (0: never) */
 	int refs;                  /* under pool.lock */
 	bool done, cached;         /* under pool.lock; r is immutable once done */
 	pthread_cond_t finished;
@@ -28,6 +31,8 @@ static struct {
 	pthread_cond_t left;       /* a worker left */
 	struct fcr_job *head, *tail;
 	unsigned workers, idle, max;
+	unsigned queued, max_queued;
+	struct fcr_jobs_stats stats; /* its queued is filled in from queued when read */
 	bool stopping;
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
            .left = PTHREAD_COND_INITIALIZER };
@@ -46,16 +51,55 @@ static struct fcr_job *unref_locked(struct fcr_job *j)
 	return --j->refs == 0 ? j : NULL;
 }
 
+/* With pool.lock held: j has its result; wakes its waiters. */
+static void finish_locked(struct fcr_job *j, const struct fcr_check_result *r, bool cached)
+{
+	j->r = *r;
+	j->cached = cached;
+	j->done = true;
+	pthread_cond_broadcast(&j->finished);
+}
+
+/* A temperror the pool gives without asking DNS (not cached: the next connection checks). */
+static void refused_result(const fcr_addr *a, const char *why, struct fcr_check_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = *a;
+	r->result = FCR_TEMPERROR;
+	r->confirmed = -1;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	fcr_addr_reverse_name(a, r->reverse_name, sizeof(r->reverse_name));
+}
+
+/* The newest configuration's resolver: a reload reaches checks that had not started. */
+static void check_now(struct fcr_job *j, struct fcr_check_result *r, bool *cached)
+{
+	struct fcr_snapshot *cur = fcr_snapshot_get();
+	fcr_service_check(cur ? cur->svc : j->snap->svc, &j->addr, r, cached);
+	fcr_snapshot_put(cur);
+}
+
+/* Runs a job taken from the queue (the queue's reference comes with it), unless nobody waits. */
 static void run(struct fcr_job *j)
 {
 	struct fcr_check_result r = { 0 };
 	bool cached = false;
-	fcr_service_check(j->snap->svc, &j->addr, &r, &cached);
 	pthread_mutex_lock(&pool.lock);
-	j->r = r;
-	j->cached = cached;
-	j->done = true;
-	pthread_cond_broadcast(&j->finished);
+	if (j->refs == 1) {  /* only the queue's: every connection let go of it */
+		pool.stats.abandoned++;
+		pthread_mutex_unlock(&pool.lock);
+		job_free(j);
+		return;
+	}
+	bool expired = j->deadline_ms && fcr_now_ms() >= j->deadline_ms;
+	pool.stats.expired += expired;
+	pthread_mutex_unlock(&pool.lock);
+	if (expired)
+		refused_result(&j->addr, FCR_JOBS_REASON_EXPIRED, &r);
+	else
+		check_now(j, &r, &cached);
+	pthread_mutex_lock(&pool.lock);
+	finish_locked(j, &r, cached);
 	struct fcr_job *dead = unref_locked(j);
 	pthread_mutex_unlock(&pool.lock);
 	if (dead)
@@ -68,6 +112,7 @@ static struct fcr_job *take_locked(void)
 	pool.head = j->next;
 	if (!pool.head)
 		pool.tail = NULL;
+	pool.queued--;
 	return j;
 }
 
@@ -123,6 +168,7 @@ int fcr_jobs_start(unsigned max_workers)
 {
 	pthread_mutex_lock(&pool.lock);
 	pool.max = max_workers > MIN_WORKERS ? max_workers : MIN_WORKERS;
+	pool.max_queued = FCR_JOBS_QUEUE_PER_WORKER * pool.max;
 	pool.stopping = false;
 	for (unsigned i = 0; i < MIN_WORKERS; i++)
 		spawn_locked();
@@ -141,7 +187,20 @@ void fcr_jobs_stop(void)
 	pthread_mutex_unlock(&pool.lock);
 }
 
-struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a)
+/* With pool.lock held: answers j at once when the queue is full; true then. */
+static bool full_locked(struct fcr_job *j)
+{
+	if (pool.queued < pool.max_queued)
+		return false;
+	struct fcr_check_result r;
+	refused_result(&j->addr, FCR_JOBS_REASON_FULL, &r);
+	finish_locked(j, &r, false);
+	j->refs = 1;  /* the caller's only */
+	pool.stats.queue_full++;
+	return true;
+}
+
+struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_t deadline_ms)
 {
 	struct fcr_job *j = calloc(1, sizeof(*j));
 	if (!j)
@@ -149,9 +208,15 @@ struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a)
 	j->snap = s;
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
 	j->addr = *a;
+	j->deadline_ms = deadline_ms;
 	j->refs = 2; /* the caller's and the queue's */
 	pthread_cond_init(&j->finished, NULL);
 	pthread_mutex_lock(&pool.lock);
+	if (full_locked(j)) {
+		pthread_mutex_unlock(&pool.lock);
+		return j;
+	}
+	pool.queued++;
 	if (pool.tail)
 		pool.tail->next = j;
 	else
@@ -204,4 +269,12 @@ void fcr_job_put(struct fcr_job *j)
 	pthread_mutex_unlock(&pool.lock);
 	if (dead)
 		job_free(dead);
+}
+
+void fcr_jobs_get_stats(struct fcr_jobs_stats *out)
+{
+	pthread_mutex_lock(&pool.lock);
+	*out = pool.stats;
+	out->queued = pool.queued;
+	pthread_mutex_unlock(&pool.lock);
 }

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "fdlimit.h"
 #include "tcmd.h"
 #include "version.h"
 
@@ -118,6 +119,10 @@ int main(int argc, char **argv)
 		printf("%s: configuration OK\n", conf->path ? conf->path : "built-in defaults");
 		rc = EX_OK;
 	} else if (o.trace) {
+		uint64_t before, after;  /* many addresses from standard input check in parallel */
+		if (fcr_fdlimit_raise(&before, &after) == 0 && o.verbose)
+			fprintf(stderr, "fcrdns-milter: open files: limit %llu (was %llu)\n",
+			        (unsigned long long)after, (unsigned long long)before);
 		rc = fcr_tcmd_run(conf, (const char *const *)argv + optind, (size_t)(argc - optind), o.json);
 	} else {
 		struct fcr_daemon_opts d = {

@@ -1,10 +1,15 @@
 /* Counters and their Prometheus text file, replaced atomically so readers never see half of it. */
 #include "stats.h"
 
+#include "jobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void fcr_stats_add(uint64_t *counter, uint64_t n)
@@ -58,6 +63,21 @@ static void labelled(FILE *f, const char *name, const char *help, const char *la
 		        (unsigned long long)get(&counts[i]));
 }
 
+/* The background-check pool: its queue now, and the checks it answered or dropped unstarted. */
+static void write_jobs(FILE *f)
+{
+	static const char *const reasons[] = { "abandoned", "expired", "queue_full" };
+	struct fcr_jobs_stats j;
+	fcr_jobs_get_stats(&j);
+	const uint64_t dropped[] = { j.abandoned, j.expired, j.queue_full };
+	fprintf(f, "# HELP fcrdns_jobs_queued Checks waiting for a worker.\n"
+	           "# TYPE fcrdns_jobs_queued gauge\nfcrdns_jobs_queued %llu\n",
+	        (unsigned long long)j.queued);
+	labelled(f, "jobs_dropped_total",
+	         "Checks not run: nobody waited (abandoned), too late (expired), queue full.", "reason",
+	         reasons, dropped, 3);
+}
+
 static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 {
 	static const char *const results[] = { "pass", "fail", "permerror", "temperror" };
@@ -88,40 +108,84 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	counter(f, "resolver_state_changes_total", "Times the resolver went down or came back.",
 	        get(&s->resolver_changes));
 	counter(f, "late_total", "Checks unfinished when the verdict was due.", get(&s->late));
+	counter(f, "pending_at_close_total", "Checks unfinished when their connection closed.",
+	        get(&s->pending_at_close));
 	counter(f, "messages_total", "Messages that got result headers.", get(&s->messages));
 	counter(f, "forged_headers_removed_total", "Forged result headers removed.",
 	        get(&s->forged_removed));
 	counter(f, "reloads_total", "Configuration reloads.", get(&s->reloads));
 	counter(f, "reload_failures_total", "Reloads refused for a bad configuration.",
 	        get(&s->reload_failures));
+	write_jobs(f);
 	fprintf(f, "# HELP fcrdns_uptime_seconds Seconds since start.\n"
 	           "# TYPE fcrdns_uptime_seconds gauge\nfcrdns_uptime_seconds %lld\n",
 	        (long long)uptime_s);
 }
 
+/* Writes len bytes to a new file tmp, then renames it to path. Only system calls, no allocation:
+ * it also runs in a forked child. Returns 0, or an errno value. */
+static int replace_file(const char *tmp, const char *path, const char *buf, size_t len)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	for (size_t o = 0; o < len && !err;) {
+		ssize_t n = write(fd, buf + o, len - o);
+		if (n > 0)
+			o += (size_t)n;
+		else if (n < 0 && errno != EINTR)
+			err = errno;
+	}
+	if (!err && fsync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) != 0)
+		err = errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* Out of descriptors (the sessions and DNS questions took them all): a forked child has a copy of
+ * the descriptor table of its own, closes one of those (the parent keeps it) and writes from
+ * there. Nothing in the parent is released, so no other thread can take the slot in between. */
+static int replace_file_in_child(const char *tmp, const char *path, const char *buf, size_t len)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		close(STDIN_FILENO);
+		_exit(replace_file(tmp, path, buf, len) == 0 ? 0 : 1);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : EMFILE;
+}
+
 int fcr_stats_write(const struct fcr_stats *s, const char *path, int64_t uptime_s)
 {
-	size_t len = strlen(path);
-	char *tmp = malloc(len + 16);
-	if (!tmp)
+	static unsigned serial;    /* only the main thread writes */
+	char *buf = NULL, *tmp = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);  /* no descriptor */
+	if (!f)
 		return -1;
-	snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
-	int fd = mkstemp(tmp);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		free(tmp);
-		return -1;
-	}
-	fchmod(fd, 0644);
 	write_all(f, s, uptime_s);
-	int bad = ferror(f) | fflush(f) | fsync(fd);
-	if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-		unlink(tmp);
-		free(tmp);
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad || asprintf(&tmp, "%s.tmp%ld.%u", path, (long)getpid(), serial++) < 0) {
+		free(buf);
 		return -1;
 	}
+	int err = replace_file(tmp, path, buf, len);
+	if (err == EMFILE)
+		err = replace_file_in_child(tmp, path, buf, len);
 	free(tmp);
-	return 0;
+	free(buf);
+	errno = err;
+	return err ? -1 : 0;
 }

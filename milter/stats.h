@@ -27,6 +27,7 @@ struct fcr_stats {
 	uint64_t resolver_changes;     /* the resolver went down or came back (health.h) */
 	uint64_t resolver_down;        /* gauge, 0 or 1: set before each write */
 	uint64_t late;                 /* checks not finished when the verdict was due */
+	uint64_t pending_at_close;     /* checks not finished when their connection closed */
 	uint64_t reloads, reload_failures;
 	uint64_t messages;             /* messages that got headers */
 	uint64_t forged_removed;       /* forged headers removed */

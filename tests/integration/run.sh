@@ -315,6 +315,16 @@ t 127.0.0.3 fail "the action follows OnFail" action=reject
 OPTS="-o ExemptHosts=127.0.0.0/8"
 t 127.0.0.2 pass "-t checks an exempt address all the same" confirmed_name=good.test.example
 OPTS=""
+# a soft open-file limit below the hard one: -t raises it to the hard one (-v says so)
+_hard=$(ulimit -H -n)
+if [ "$_hard" != unlimited ] && [ "$_hard" -gt 64 ]; then
+	(ulimit -S -n 64 && runprog "$W/out" "$W/err" /dev/null -c "$CONF" -v -t 127.0.0.2)
+	if grep -qx "fcrdns-milter: open files: limit $_hard (was 64)" "$W/err"; then
+		pass_case "-v -t with a soft open-file limit of 64: raised to the hard limit ($_hard)"
+	else
+		case_failed "-v -t, soft limit 64: no 'open files: limit $_hard (was 64)' on stderr" "-v -t 127.0.0.2"
+	fi
+fi
 
 echo "# batches (several addresses at once, through unbound)"
 batch "-t ADDR... -j: one object per address, in order, exit = highest" 2 /dev/null \

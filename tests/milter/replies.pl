@@ -9,17 +9,21 @@
 # as a format), and an MTA turns "%%" back into '%' and drops a lone '%' (Postfix's milter8.c).
 # CLIENT_IP goes into the connect step as given (family '6' when it has a ':', else '4'), so a
 # malformed one (999.1.1.1) shows what the milter does when libmilter drops the connection.
+# With REPLIES_MS=1 in the environment, each step's line also goes to standard error as
+# "STEP MS", MS the milliseconds from the socket's connect to that reply (for time bounds).
 # Exits 0 when it could talk to the milter, 2 on a protocol or socket error.
 use strict;
 use warnings;
 use IO::Socket::UNIX;
 use Socket qw(SOCK_STREAM);
+use Time::HiRes qw(time);
 
 my ($path, $ip, $auth) = @ARGV;
 die "usage: perl replies.pl SOCKET_PATH CLIENT_IP [AUTH_USER]\n" unless defined $ip;
 $SIG{ALRM} = sub { print STDERR "replies.pl: no answer within 10 s\n"; exit 2 };
 alarm 10;
 
+my $t0 = time;
 my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $path)
 	or do { print STDERR "replies.pl: $path: $!\n"; exit 2 };
 
@@ -53,6 +57,7 @@ sub step {
 	put($cmd, $data);
 	my ($kind, $text) = get();
 	print "$name $kind" . (length($text) ? " $text" : '') . "\n";
+	printf STDERR "%s %d\n", $name, (time - $t0) * 1000 if $ENV{REPLIES_MS};
 	return $kind eq 'c';
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "fake_dns.h"
@@ -15,21 +16,27 @@
 
 static struct fake_zone zone;
 
-/* 10.1.0.i -> hi.test. -> 10.1.0.i: every check passes. */
-static struct fcr_snapshot *snapshot(int delay_ms)
+/* A snapshot over a fake resolver answering from table (n entries; absent names: NXDOMAIN). */
+static struct fcr_snapshot *snapshot_over(const struct fake_answer *table, size_t n, int delay_ms)
 {
-	fake_zone_confirming(&zone, "10.1.0", NADDR, 60);
 	char err[256];
 	struct fcr_snapshot *s = calloc(1, sizeof(*s));
 	s->conf = fcr_config_load("/dev/null", NULL, 0, err, sizeof(err));
 	cr_assert_not_null(s->conf, "%s", err);
 	struct fake_dns f;
-	fake_dns_init(&f, zone.table, zone.n);
+	fake_dns_init(&f, table, n);
 	f.delay_ms = delay_ms;
 	s->svc = fcr_service_new(s->conf, fake_dns_dup(&f), err, sizeof(err));
 	cr_assert_not_null(s->svc, "%s", err);
 	s->refs = 1;
 	return s;
+}
+
+/* 10.1.0.i -> hi.test. -> 10.1.0.i: every check passes. */
+static struct fcr_snapshot *snapshot(int delay_ms)
+{
+	fake_zone_confirming(&zone, "10.1.0", NADDR, 60);
+	return snapshot_over(zone.table, zone.n, delay_ms);
 }
 
 static fcr_addr addr(int i)
@@ -46,7 +53,7 @@ Test(jobs, result_arrives_and_deadline_is_kept)
 	cr_assert_eq(fcr_jobs_start(8), 0);
 	struct fcr_snapshot *s = snapshot(300);
 	fcr_addr a = addr(3);
-	struct fcr_job *j = fcr_job_submit(s, &a);
+	struct fcr_job *j = fcr_job_submit(s, &a, 0);
 	struct fcr_check_result r = { 0 };
 	bool cached = true;
 	/* 300 ms a round trip: not done after 50 ms, done within 5 s */
@@ -71,7 +78,7 @@ static void *client(void *p)
 	struct arg *w = p;
 	for (int k = 0; k < 200; k++) {
 		fcr_addr a = addr(k * 7 + w->seed);
-		struct fcr_job *j = fcr_job_submit(w->snap, &a);
+		struct fcr_job *j = fcr_job_submit(w->snap, &a, 0);
 		if (k % 3 == 0) {  /* a client that leaves before the verdict */
 			fcr_job_put(j);
 			continue;
@@ -135,4 +142,132 @@ Test(concurrency, snapshots_swap_under_readers)
 		cr_assert_eq(bad[i], 0);
 	}
 	fcr_snapshot_install(NULL);
+}
+
+/* ---- the queue: bounded, and nothing run that nobody waits for ---- */
+
+#define SLOW_MS 400            /* per exchange: a check takes two */
+#define POOL 4                 /* workers (the pool's minimum too) */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+struct blockers {
+	struct fcr_snapshot *snap;
+	struct fcr_job *j[POOL];
+};
+
+/* Occupies every worker with a slow check (about 2 * SLOW_MS) before the caller queues more. */
+static void block_workers(struct blockers *b)
+{
+	b->snap = snapshot(SLOW_MS);
+	for (int i = 0; i < POOL; i++) {
+		fcr_addr a = addr(i);
+		b->j[i] = fcr_job_submit(b->snap, &a, 0);
+	}
+	sleep_ms(200);   /* the workers have taken them */
+}
+
+static void unblock(struct blockers *b)
+{
+	for (int i = 0; i < POOL; i++) {
+		struct fcr_check_result r = { 0 };
+		bool cached;
+		cr_assert(fcr_job_wait(b->j[i], fcr_now_ms() + 10000, &r, &cached));
+		fcr_check_result_clear(&r);
+		fcr_job_put(b->j[i]);
+	}
+	fcr_snapshot_put(b->snap);
+}
+
+/* A job done at once (no wait) with a temperror the pool gave for reason why. */
+static bool answered_now(struct fcr_job *j, const char *why)
+{
+	struct fcr_check_result r = { 0 };
+	bool cached = true;
+	bool ok = fcr_job_wait(j, fcr_now_ms(), &r, &cached) && r.result == FCR_TEMPERROR &&
+	          strcmp(r.reason, why) == 0 && !cached;
+	fcr_check_result_clear(&r);
+	return ok;
+}
+
+Test(concurrency, jobs_queue_full_answered_at_once)
+{
+	struct fcr_jobs_stats before, after;
+	cr_assert_eq(fcr_jobs_start(POOL), 0);
+	fcr_jobs_get_stats(&before);
+	struct blockers b;
+	block_workers(&b);
+	/* POOL busy workers, room for FCR_JOBS_QUEUE_PER_WORKER * POOL in the queue: the rest of
+	 * 3 * POOL more are answered at once */
+	struct fcr_job *j[3 * POOL];
+	int full = 0;
+	for (int i = 0; i < 3 * POOL; i++) {
+		fcr_addr a = addr(POOL + i);
+		j[i] = fcr_job_submit(b.snap, &a, 0);
+		full += answered_now(j[i], FCR_JOBS_REASON_FULL);
+	}
+	fcr_jobs_get_stats(&after);
+	cr_expect_eq(full, 3 * POOL - FCR_JOBS_QUEUE_PER_WORKER * POOL);
+	cr_expect_eq(after.queue_full - before.queue_full, (uint64_t)full);
+	cr_expect_eq(after.queued, (uint64_t)(FCR_JOBS_QUEUE_PER_WORKER * POOL));
+	for (int i = 0; i < 3 * POOL; i++)
+		fcr_job_put(j[i]);  /* the queued ones are now abandoned: none runs */
+	unblock(&b);
+	fcr_jobs_stop();
+	fcr_jobs_get_stats(&after);
+	cr_expect_eq(after.queued, 0);
+	cr_expect_eq(after.abandoned - before.abandoned, (uint64_t)(FCR_JOBS_QUEUE_PER_WORKER * POOL));
+}
+
+Test(concurrency, jobs_expired_not_started)
+{
+	struct fcr_jobs_stats before, after;
+	cr_assert_eq(fcr_jobs_start(POOL), 0);
+	fcr_jobs_get_stats(&before);
+	struct blockers b;
+	block_workers(&b);
+	fcr_addr a = addr(9);
+	struct fcr_job *j = fcr_job_submit(b.snap, &a, fcr_now_ms() + 50);
+	struct fcr_check_result r = { 0 };
+	bool cached = true;
+	/* the workers are busy for longer than 50 ms: when one is free, the deadline has passed */
+	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
+	cr_expect_eq(r.result, FCR_TEMPERROR);
+	cr_expect_str_eq(r.reason, FCR_JOBS_REASON_EXPIRED);
+	cr_expect(fcr_addr_equal(&r.addr, &a));
+	fcr_check_result_clear(&r);
+	fcr_job_put(j);
+	unblock(&b);
+	fcr_jobs_stop();
+	fcr_jobs_get_stats(&after);
+	cr_expect_eq(after.expired - before.expired, 1);
+}
+
+/* A reload between the queueing and the start of a check: the check uses the new resolver. */
+Test(concurrency, jobs_reload_reaches_queued_checks)
+{
+	cr_assert_eq(fcr_jobs_start(POOL), 0);
+	/* built first: snapshot() rewrites the zone the blockers' checks read */
+	struct fcr_snapshot *old = snapshot(0), *empty = snapshot_over(NULL, 0, 0);
+	struct blockers b;
+	block_workers(&b);
+	fcr_snapshot_install(old);
+	old = fcr_snapshot_get();
+	fcr_addr a = addr(5);
+	struct fcr_job *j = fcr_job_submit(old, &a, 0);
+	fcr_snapshot_install(empty);   /* its resolver knows no PTR: NXDOMAIN, permerror */
+	struct fcr_check_result r = { 0 };
+	bool cached;
+	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
+	cr_expect_eq(r.result, FCR_PERMERROR, "result %d: the check ran with the old resolver", r.result);
+	fcr_check_result_clear(&r);
+	fcr_job_put(j);
+	unblock(&b);
+	fcr_jobs_stop();
+	fcr_snapshot_install(NULL);
+	fcr_snapshot_put(old);
 }

@@ -91,3 +91,64 @@ Test(policy, unknown_result_is_temperror)
 	cr_expect_eq(fcr_policy_action(&c, &r), FCR_TEMPFAIL);
 	cr_expect_float_eq(fcr_policy_score(&c, &r), 0.5, 1e-12);
 }
+
+/* Whether any result, generic or not, earns a refusal: asked of fcr_policy_action itself. */
+static bool some_result_refused(const struct fcr_config *c)
+{
+	for (int res = 0; res < FCR_NRESULTS; res++)
+		for (int gen = 0; gen < 2; gen++) {
+			struct fcr_check_result r = result((enum fcr_result)res, gen);
+			if (fcr_policy_action(c, &r) != FCR_ACCEPT)
+				return true;
+		}
+	return false;
+}
+
+/* Every On<Result> x OnGeneric setting, with and without DryRun: "can refuse" is exactly "some
+ * result is refused and DryRun does not waive it". */
+Test(policy, can_refuse_every_combination)
+{
+	for (int mask = 0; mask < 3 * 3 * 3 * 3 * 3; mask++) {
+		struct fcr_config c = base();
+		int m = mask;
+		for (int k = 0; k < FCR_NRESULTS; k++, m /= 3)
+			c.on[k] = actions[m % 3];
+		c.on_generic = actions[m % 3];
+		bool want = some_result_refused(&c);
+		cr_expect_eq(fcr_policy_can_refuse(&c), want, "settings %d", mask);
+		c.dry_run = true;
+		cr_expect_not(fcr_policy_can_refuse(&c), "settings %d, DryRun", mask);
+	}
+}
+
+Test(policy, can_refuse_named_cases)
+{
+	char err[256];
+	struct fcr_config *d = fcr_config_load("/dev/null", NULL, 0, err, sizeof(err));
+	cr_assert_not_null(d, "%s", err);
+	cr_expect_not(fcr_policy_can_refuse(d), "the built-in defaults only accept");
+	fcr_config_free(d);
+
+	struct fcr_config c = base();
+	c.on_generic = FCR_TEMPFAIL;
+	cr_expect(fcr_policy_can_refuse(&c), "OnGeneric alone can refuse");
+	c.on_generic = FCR_ACCEPT;
+	c.on[FCR_TEMPERROR] = FCR_REJECT;
+	cr_expect(fcr_policy_can_refuse(&c), "OnTempError reject");
+}
+
+Test(policy, can_refuse_client_authenticated)
+{
+	struct fcr_config c = base();
+	c.on[FCR_FAIL] = FCR_REJECT;
+	c.exempt_authenticated = true;
+	cr_expect(fcr_policy_can_refuse_client(&c, false));
+	cr_expect_not(fcr_policy_can_refuse_client(&c, true), "authenticated and exempt");
+	c.exempt_authenticated = false;
+	cr_expect(fcr_policy_can_refuse_client(&c, true), "ExemptAuthenticated no");
+	c.dry_run = true;
+	cr_expect_not(fcr_policy_can_refuse_client(&c, false), "DryRun");
+	c.dry_run = false;
+	c.on[FCR_FAIL] = FCR_ACCEPT;
+	cr_expect_not(fcr_policy_can_refuse_client(&c, false), "accept only");
+}
