@@ -171,6 +171,20 @@ $(LOAD_BIN): $(LOAD_OBJ)
 
 -include $(LOAD_OBJ:.o=.d)
 
+# Tools of the load and soak suites (tests/load/): a DNS server switched at run time between
+# answering, never answering, answering late and flapping; an SMTP sender that records every reply.
+LOADTOOLS := $(BUILD)/dnsctl $(BUILD)/smtpsend
+
+$(BUILD)/dnsctl: tests/load/dnsctl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_LIB)
+
+$(BUILD)/smtpsend: tests/load/smtpsend.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -pthread
+
+-include $(LOADTOOLS:=.d)
+
 bench: $(MILTER_BIN) $(BENCH_BIN)
 	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
 
