@@ -41,11 +41,11 @@ dnsctl_start() {
 
 # dnsctl_mode MODE...: writes the mode, SIGHUP, waits (up to 5 s) until dnsctl logs it.
 dnsctl_mode() {
-	_before=$(grep -c '^dnsctl: mode' "$W/dnsctl.log")
+	_dm_n=$(grep -c '^dnsctl: mode' "$W/dnsctl.log")
 	echo "$*" >"$W/dns.mode"
 	kill -HUP "$DNSCTL_PID"
 	_i=0
-	while [ "$(grep -c '^dnsctl: mode' "$W/dnsctl.log")" -le "$_before" ]; do
+	while [ "$(grep -c '^dnsctl: mode' "$W/dnsctl.log")" -le "$_dm_n" ]; do
 		[ "$_i" -lt 50 ] || return 1
 		sleep 0.1
 		_i=$((_i + 1))
@@ -67,22 +67,23 @@ milter_conf() {
 	echo "Nameservers 127.0.0.1:$LOAD_DNS_PORT"
 	echo "ExemptHosts none"
 	echo "Syslog no"
-	echo "StatsFile $W/stats.prom"
+	echo "StatsFile ${LOAD_STATS_FILE:-$W/stats.prom}"
 	echo "StatsInterval 1"
 	for _l in "$@"; do echo "$_l"; done
 }
 
-# milter_up NAME [LINE]...: 0 once the socket is there and the log says it listens (~10 s).
+# milter_up NAME [LINE]...: 0 once the socket is there and the log says it listens (~10 s). A socket
+# left behind (a milter killed) stays: the milter must replace it itself.
 milter_up() {
 	MILTER_LOG=$W/$1.log
 	shift
 	milter_conf "$@" >"$W/milter.conf"
-	rm -f "$W/milter.sock"
+	_listened=$(grep -c 'listening on' "$MILTER_LOG" 2>/dev/null)
 	# the soft open-file limit of a login shell: the milter must cope with it (or raise it)
 	(ulimit -S -n "${FCR_LOAD_NOFILE:-1024}" 2>/dev/null; exec "$BIN" -f -c "$W/milter.conf") >>"$MILTER_LOG" 2>&1 &
 	MILTER_PID=$!
 	_i=0
-	until [ -S "$W/milter.sock" ] && grep -q 'listening on' "$MILTER_LOG"; do
+	until [ -S "$W/milter.sock" ] && [ "$(grep -c 'listening on' "$MILTER_LOG")" -gt "${_listened:-0}" ]; do
 		kill -0 "$MILTER_PID" 2>/dev/null && [ "$_i" -lt 100 ] || return 1
 		sleep 0.1
 		_i=$((_i + 1))
@@ -128,9 +129,9 @@ recovery_ms() {
 		}' "$1"
 }
 
-# temperrors_before LOG T / passes_after LOG T: sessions that ended with a temperror before T, with a
+# temperrors_dm_n LOG T / passes_after LOG T: sessions that ended with a temperror before T, with a
 # pass after T (that the resolver really was dead, then really answered).
-temperrors_before() {
+temperrors_dm_n() {
 	awk -v t="$2" '($4 == "tempfailed" || $5 == "temperror") && $1 < t { n++ } END { print n + 0 }' "$1"
 }
 
