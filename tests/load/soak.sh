@@ -14,7 +14,7 @@
 # dead, slow, flap), FCR_SOAK_ALIVE_S (10: answering after dead), FCR_SOAK_HUP_S (60),
 # FCR_SOAK_STEADY_S (600), FCR_SOAK_PF_MSGS (20000 messages); FCR_SOAK_C (1000 sessions at once);
 # FCR_SOAK_QUICK=1 shortens them all to a run of about 2 minutes. FCR_SOAK_KEEP=1 keeps the scratch
-# directory. Tools (milterload, dnsctl, smtpsend) from the milter's directory or FCR_LOAD_TOOLS.
+# directory; FCR_SOAK_RUNS picks runs (default: dead slow flap hup steady postfix). Tools (milterload, dnsctl, smtpsend) from the milter's directory or FCR_LOAD_TOOLS.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -68,12 +68,12 @@ dnsctl_start || fail_run "setup: dnsctl did not start" cat "$W/dnsctl.log"
 echo "# bound $BOUND s; $CONC sessions at once; rows of $ROW_S s; steady $STEADY_S s; $PF_MSGS messages via Postfix"
 
 ROWS=""
-row_dead
-row_slow
-row_flap
-row_hup
-row_steady
-row_postfix
+for _run in ${FCR_SOAK_RUNS:-dead slow flap hup steady postfix}; do
+	case $_run in
+	dead | slow | flap | hup | steady | postfix) "row_$_run" ;;
+	*) fail_run "FCR_SOAK_RUNS: no run '$_run' (dead slow flap hup steady postfix)" ;;
+	esac
+done
 
 print_table
 printf '[%s]\n' "${ROWS#,}" >"$JSON"
