@@ -129,9 +129,9 @@ recovery_ms() {
 		}' "$1"
 }
 
-# temperrors_dm_n LOG T / passes_after LOG T: sessions that ended with a temperror before T, with a
+# temperrors_before LOG T / passes_after LOG T: sessions that ended with a temperror before T, with a
 # pass after T (that the resolver really was dead, then really answered).
-temperrors_dm_n() {
+temperrors_before() {
 	awk -v t="$2" '($4 == "tempfailed" || $5 == "temperror") && $1 < t { n++ } END { print n + 0 }' "$1"
 }
 

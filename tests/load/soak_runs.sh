@@ -97,6 +97,7 @@ load_row_judge() {
 		"fds_max=$(column_max "$W/$1.samples" 3)" "emfile=$_emfile" "temperrors=$_te"
 	_problems=""
 	[ "$LOAD_RC" -ne 137 ] || problem "milterload had to be killed"
+	[ "$(jget "$_j" sessions)" -gt 0 ] || problem "no session ran ($(head -c 200 "$W/$1.err"))"
 	[ "$(jget "$_j" errors)" = 0 ] || problem "$(jget "$_j" errors) errors"
 	[ "$(jget "$_j" timeouts)" = 0 ] || problem "$(jget "$_j" timeouts) sessions open after $BOUND + 30 s"
 	[ "$(jget "$_j" over_bound)" = 0 ] || problem "$(jget "$_j" over_bound) sessions over $BOUND s (max $(($(jget "$_j" max_us) / 1000)) ms)"
