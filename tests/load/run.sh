@@ -80,9 +80,15 @@ judge() {
 	else
 		fail_case "$1: $over of $sessions sessions over $BOUND s (longest $max_ms ms, p99 $(($(jget "$J" p99_us) / 1000)) ms)"
 	fi
-	te=$(temperrors_before "$L" "$T")
-	pa=$(passes_after "$L" "$T")
-	rec=$(recovery_ms "$L" "$T")
+	judge_recovery "$1" "$L"
+	judge_waits "$1" "$J"
+}
+
+# judge_recovery NAME LOG: the resolver was dead (temperrors), then answered (passes), recovery.
+judge_recovery() {
+	te=$(temperrors_before "$2" "$T")
+	pa=$(passes_after "$2" "$T")
+	rec=$(recovery_ms "$2" "$T")
 	if ! [ "${te:-0}" -gt 0 ] 2>/dev/null || ! [ "${pa:-0}" -gt 0 ] 2>/dev/null; then
 		fail_case "$1: resolver dead then alive: ${te:-?} temperrors while dead, ${pa:-?} passes after"
 	elif [ "$rec" != none ] && [ "$rec" -le "$RECOVERY_MS" ]; then
@@ -90,10 +96,14 @@ judge() {
 	else
 		fail_case "$1: checks pass again $rec ms after the resolver answers (more than $RECOVERY_MS)"
 	fi
+}
+
+# judge_waits NAME JSON: MAIL replies (accept-only) and the StatsFile writer.
+judge_waits() {
 	# accept-only: the verdict is never needed, so MAIL must not wait for a check (a wait for a dead
 	# resolver's check takes DNSTimeout x tries, 4 s; half of CheckTimeout leaves room for queueing)
 	if [ "$1" = accept-only ]; then
-		mail_ms=$(($(jget "$J" max_wait_mail_us) / 1000))
+		mail_ms=$(($(jget "$2" max_wait_mail_us) / 1000))
 		if [ "$mail_ms" -lt "$(awk -v c="$CHECK_TIMEOUT" 'BEGIN { print c * 500 }')" ]; then
 			pass_case "$1: MAIL does not wait for the check (longest reply $mail_ms ms)"
 		else
