@@ -60,6 +60,12 @@ dead_then_alive() {
 	STATS_UPTIME=$(stats_value fcrdns_uptime_seconds)
 	milter_down
 	judge "$_n"
+	if [ "$MILTER_RC" = 0 ]; then
+		pass_case "$_n: the milter stopped cleanly after the run (SIGTERM: exit 0)"
+	else
+		fail_case "$_n: the milter's exit status after SIGTERM: $MILTER_RC"
+		tail -n 20 "$MILTER_LOG" | sed 's/^/    | /'
+	fi
 }
 
 judge() {
