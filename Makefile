@@ -41,7 +41,7 @@ UNIT_BIN   := $(BUILD)/unit-tests
 # The milter's own threading (background jobs, snapshots) is unit-tested too; it needs no libmilter.
 UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o
 
-.PHONY: all run check check-unit check-integration check-milter check-postfix check-asan check-tsan check-clang bench deps deps-run \
+.PHONY: all run check check-unit check-integration check-milter check-postfix check-load soak check-asan check-tsan check-clang bench deps deps-run \
         install clean check-fuzz
 
 all: $(MILTER_BIN) milter/fcrdns-milter
@@ -99,6 +99,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-integration
 	@$(MAKE) --no-print-directory check-milter
 	@$(MAKE) --no-print-directory check-postfix
+	@$(MAKE) --no-print-directory check-load
 	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-clang
@@ -119,10 +120,19 @@ check-milter: $(MILTER_BIN)
 check-postfix: $(MILTER_BIN)
 	FCR_PF_BENCH_MSGS=0 sh tests/postfix/run.sh $(MILTER_BIN)
 
+# Under load with a resolver that dies and comes back: the bound, no errors, recovery (tests/load/).
+check-load: $(MILTER_BIN) $(LOAD_BIN) $(BUILD)/dnsctl
+	sh tests/load/run.sh $(MILTER_BIN)
+
+# Not in check: the long runs (about 20 minutes; FCR_SOAK_QUICK=1: about 2). Table on stdout and in
+# $(BUILD)/soak.json.
+soak: $(MILTER_BIN) $(LOAD_BIN) $(LOADTOOLS)
+	FCR_SOAK_JSON=$(BUILD)/soak.json sh tests/load/soak.sh $(MILTER_BIN)
+
 # clang, warnings as errors: compile everything, run nothing extra.
 check-clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter \
-		build/clang/milterload
+		build/clang/milterload build/clang/dnsctl build/clang/smtpsend
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=address,undefined OPT="-O1 -g" \
@@ -170,6 +180,20 @@ $(LOAD_BIN): $(LOAD_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(LOAD_OBJ)
 
 -include $(LOAD_OBJ:.o=.d)
+
+# Tools of the load and soak suites (tests/load/): a DNS server switched at run time between
+# answering, never answering, answering late and flapping; an SMTP sender that records every reply.
+LOADTOOLS := $(BUILD)/dnsctl $(BUILD)/smtpsend
+
+$(BUILD)/dnsctl: tests/load/dnsctl.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS_LIB)
+
+$(BUILD)/smtpsend: tests/load/smtpsend.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -pthread
+
+-include $(LOADTOOLS:=.d)
 
 bench: $(MILTER_BIN) $(BENCH_BIN)
 	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LOAD_MAX_PACKET (1u << 20)  /* a reply larger than this is a protocol error */
 
@@ -33,6 +34,9 @@ struct options {
 	unsigned long naddrs;     /* addresses used, counting up from base (1: always the same) */
 	const char *auth;         /* {auth_authen} to send with MAIL, or NULL */
 	bool json;                /* flat JSON summary instead of text */
+	double bound;             /* seconds: sessions longer than this are counted as over the bound */
+	const char *log_path;     /* one line per finished session goes here, or NULL */
+	double every;             /* seconds between progress lines on stderr (0: none) */
 };
 
 struct session {
@@ -46,6 +50,7 @@ struct session {
 	unsigned char out[1024];   /* commands built, not yet written */
 	size_t nout, offout;
 	unsigned headers_added;    /* header changes seen at end of message */
+	char iprev[16];            /* the iprev= result of the Authentication-Results added, or "" */
 	enum outcome result;
 	bool in_use;
 };
@@ -57,10 +62,16 @@ struct stats {
 	size_t nsess, capsess;
 	uint32_t step_max_us[NSTEPS]; /* longest wait for a reply, per step */
 	unsigned long headers_added;
+	unsigned long over_bound;  /* sessions longer than options.bound */
+	FILE *log;                 /* options.log_path, open */
 	char first_error[160];
 };
 
+extern const char *const load_outcome_names[NOUTCOMES];
+
 int64_t load_now_us(void);
+/* The wall clock in milliseconds (to line session ends up with events outside this program). */
+int64_t load_wall_ms(void);
 
 /* Opens the session's socket (non-blocking) and starts it; 0, or -1 with the reason in st. */
 int session_open(struct session *s, const struct options *o, unsigned long id, struct stats *st);
@@ -68,7 +79,7 @@ int session_open(struct session *s, const struct options *o, unsigned long id, s
  * (its outcome set, its socket closed). */
 bool session_event(struct session *s, const struct options *o, struct stats *st, bool readable);
 /* Ends a session that has run out of time. */
-void session_timeout(struct session *s, struct stats *st);
+void session_timeout(struct session *s, const struct options *o, struct stats *st);
 
 /* unix:/path, local:/path or inet:PORT@HOST (IPv4) into ss; 0, or -1 when it is none of them. */
 struct sockaddr_storage;

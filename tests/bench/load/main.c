@@ -1,6 +1,6 @@
 /* milterload: options, the event loop that keeps N sessions open (or starts them at a fixed rate),
  * and the summary. usage: milterload -s SOCKET [-c N] [-n N | -d SECONDS] [-r PER_S] [-a ADDR]
- * [-A COUNT] [-u USER] [-T SECONDS] [-j]. Exit 0 when every session ended without an error or a
+ * [-A COUNT] [-u USER] [-T SECONDS] [-b SECONDS] [-l LOGFILE] [-i SECONDS] [-j]. Exit 0 when every session ended without an error or a
  * time-out, 1 otherwise, 64 for bad usage. */
 #include "load.h"
 
@@ -17,7 +17,8 @@
 
 static const char usage[] =
 	"usage: milterload -s SOCKET [-c CONCURRENCY] [-n SESSIONS | -d SECONDS] [-r PER_SECOND]\n"
-	"                  [-a FIRST_ADDRESS] [-A ADDRESSES] [-u AUTH_USER] [-T TIMEOUT] [-j]\n";
+	"                  [-a FIRST_ADDRESS] [-A ADDRESSES] [-u AUTH_USER] [-T TIMEOUT] [-b BOUND]\n"
+	"                  [-l SESSION_LOG] [-i PROGRESS_SECONDS] [-j]\n";
 
 int load_parse_socket(const char *spec, struct sockaddr_storage *ss, unsigned *len)
 {
@@ -60,7 +61,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 	*o = (struct options){ .concurrency = 64, .timeout = 60, .naddrs = 1 };
 	parse_addr(o, "192.0.2.1");
-	while ((c = getopt(argc, argv, "s:c:n:d:r:a:A:u:T:j")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:n:d:r:a:A:u:T:b:l:i:j")) != -1) {
 		switch (c) {
 		case 's': o->socket = optarg; break;
 		case 'c': o->concurrency = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -71,6 +72,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'A': o->naddrs = strtoul(optarg, NULL, 10); break;
 		case 'u': o->auth = optarg; break;
 		case 'T': o->timeout = strtod(optarg, NULL); break;
+		case 'b': o->bound = strtod(optarg, NULL); break;
+		case 'l': o->log_path = optarg; break;
+		case 'i': o->every = strtod(optarg, NULL); break;
 		case 'j': o->json = true; break;
 		default: return -1;
 		}
@@ -79,7 +83,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	unsigned sl;
 	if (optind != argc || !o->socket || load_parse_socket(o->socket, &ss, &sl) < 0 ||
 	    o->concurrency == 0 || o->concurrency > 100000 || (!o->total && o->duration <= 0) ||
-	    o->timeout <= 0 || o->rate < 0)
+	    o->timeout <= 0 || o->rate < 0 || o->bound < 0 || o->every < 0)
 		return -1;
 	return 0;
 }
@@ -90,7 +94,7 @@ struct run {
 	unsigned *free_slots, nfree;
 	int ep;
 	struct stats st;
-	int64_t t0, end, next_start;
+	int64_t t0, end, next_start, next_progress;
 	unsigned long next_id;
 };
 
@@ -127,10 +131,26 @@ static void expire(struct run *r, int64_t now)
 	for (unsigned i = 0; i < r->o->concurrency; i++) {
 		struct session *s = &r->slot[i];
 		if (s->in_use && now - s->t_start > (int64_t)(r->o->timeout * 1e6)) {
-			session_timeout(s, &r->st);
+			session_timeout(s, r->o, &r->st);
 			release(r, i);
 		}
 	}
+}
+
+const char *const load_outcome_names[NOUTCOMES] = { "accepted", "rejected", "tempfailed",
+                                                    "other_reply", "errors", "timeouts" };
+
+/* A progress line on stderr: seconds so far, sessions open, and the counts so far. */
+static void progress(struct run *r, int64_t now)
+{
+	if (r->o->every <= 0 || now < r->next_progress)
+		return;
+	r->next_progress += (int64_t)(r->o->every * 1e6);
+	fprintf(stderr, "milterload: t=%.1f open=%u finished=%lu", (double)(now - r->t0) / 1e6,
+	        r->o->concurrency - r->nfree, r->st.finished);
+	for (int k = 0; k < NOUTCOMES; k++)
+		fprintf(stderr, " %s=%lu", load_outcome_names[k], r->st.outcomes[k]);
+	fprintf(stderr, " over_bound=%lu\n", r->st.over_bound);
 }
 
 static void loop(struct run *r)
@@ -153,6 +173,7 @@ static void loop(struct run *r)
 			last_expire = load_now_us();
 			expire(r, last_expire);
 		}
+		progress(r, load_now_us());
 	}
 }
 
@@ -172,8 +193,6 @@ static uint32_t quantile(const struct stats *st, double q)
 
 static const char *const step_names[NSTEPS] = { "optneg", "connect", "helo", "mail", "rcpt", "data",
                                                 "header", "eoh", "body", "eom", "quit" };
-static const char *const outcome_names[NOUTCOMES] = { "accepted", "rejected", "tempfailed",
-                                                      "other_reply", "errors", "timeouts" };
 
 /* One figure: "key=value" (text) or "\"key\": value" (JSON), with the separator before it. */
 static void figure(const struct run *r, bool first, const char *key, double v)
@@ -191,8 +210,10 @@ static void report(const struct run *r, double secs)
 	figure(r, false, "seconds", secs);
 	figure(r, false, "sessions_per_s", secs > 0 ? (double)st->finished / secs : 0);
 	for (int k = 0; k < NOUTCOMES; k++)
-		figure(r, false, outcome_names[k], (double)st->outcomes[k]);
+		figure(r, false, load_outcome_names[k], (double)st->outcomes[k]);
 	figure(r, false, "headers_added", (double)st->headers_added);
+	if (r->o->bound > 0)
+		figure(r, false, "over_bound", (double)st->over_bound);
 	figure(r, false, "p50_us", (double)quantile(st, 0.5));
 	figure(r, false, "p99_us", (double)quantile(st, 0.99));
 	figure(r, false, "max_us", (double)quantile(st, 1.0));
@@ -233,7 +254,11 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = o.concurrency; i-- > 0;)
 		r.free_slots[r.nfree++] = i;
-	r.t0 = r.next_start = load_now_us();
+	if (o.log_path && !(r.st.log = fopen(o.log_path, "w"))) {
+		perror(o.log_path);
+		return 73;
+	}
+	r.t0 = r.next_start = r.next_progress = load_now_us();
 	r.end = r.t0 + (int64_t)(o.duration * 1e6);
 	loop(&r);
 	qsort(r.st.session_us, r.st.nsess, sizeof(uint32_t), cmp_u32);
@@ -244,5 +269,9 @@ int main(int argc, char **argv)
 	free(r.free_slots);
 	free(r.st.session_us);
 	close(r.ep);
+	if (r.st.log && fclose(r.st.log) != 0) {
+		perror(o.log_path);
+		return 74;
+	}
 	return r.st.outcomes[OUT_ERROR] || r.st.outcomes[OUT_TIMEOUT] ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -123,7 +124,22 @@ static void queue_steps(struct session *s, const struct options *o)
 	}
 }
 
-static void finish(struct session *s, struct stats *st, enum outcome out)
+int64_t load_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The session log line: wall-clock end (ms), duration (us), session, outcome, iprev result. */
+static void log_session(const struct session *s, const struct stats *st, int64_t us)
+{
+	if (st->log)
+		fprintf(st->log, "%lld %lld %lu %s %s\n", (long long)load_wall_ms(), (long long)us, s->id,
+		        load_outcome_names[s->result], s->iprev[0] ? s->iprev : "-");
+}
+
+static void finish(struct session *s, struct stats *st, const struct options *o, enum outcome out)
 {
 	int64_t us = load_now_us() - s->t_start;
 	if (s->fd >= 0)
@@ -133,6 +149,9 @@ static void finish(struct session *s, struct stats *st, enum outcome out)
 	st->finished++;
 	st->outcomes[out]++;
 	st->headers_added += s->headers_added;
+	if (o->bound > 0 && us > (int64_t)(o->bound * 1e6))
+		st->over_bound++;
+	log_session(s, st, us);
 	if (st->nsess == st->capsess) {
 		size_t cap = st->capsess ? 2 * st->capsess : 4096;
 		uint32_t *g = realloc(st->session_us, cap * sizeof(*g));
@@ -144,29 +163,29 @@ static void finish(struct session *s, struct stats *st, enum outcome out)
 	st->session_us[st->nsess++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
-static bool fail(struct session *s, struct stats *st, const char *what, int err)
+static bool fail(struct session *s, const struct options *o, struct stats *st, const char *what, int err)
 {
 	if (!st->first_error[0])
 		snprintf(st->first_error, sizeof(st->first_error), "session %lu, step %d: %s%s%s", s->id,
 		         (int)s->step, what, err ? ": " : "", err ? strerror(err) : "");
-	finish(s, st, OUT_ERROR);
+	finish(s, st, o, OUT_ERROR);
 	return true;
 }
 
-void session_timeout(struct session *s, struct stats *st)
+void session_timeout(struct session *s, const struct options *o, struct stats *st)
 {
-	finish(s, st, OUT_TIMEOUT);
+	finish(s, st, o, OUT_TIMEOUT);
 }
 
 /* Writes what is queued; true when all of it is out. */
-static bool flush(struct session *s, struct stats *st, bool *failed)
+static bool flush(struct session *s, const struct options *o, struct stats *st, bool *failed)
 {
 	while (s->offout < s->nout) {
 		ssize_t n = send(s->fd, s->out + s->offout, s->nout - s->offout, MSG_NOSIGNAL);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return false;
 		if (n <= 0) {
-			*failed = fail(s, st, "write", errno);
+			*failed = fail(s, o, st, "write", errno);
 			return false;
 		}
 		s->offout += (size_t)n;
@@ -181,10 +200,10 @@ static bool advance(struct session *s, const struct options *o, struct stats *st
 	bool failed = false;
 	queue_steps(s, o);
 	s->t_sent = load_now_us();
-	if (!flush(s, st, &failed) && failed)
+	if (!flush(s, o, st, &failed) && failed)
 		return true;
 	if (s->step == ST_DONE && s->nout == 0) {
-		finish(s, st, s->result);
+		finish(s, st, o, s->result);
 		return true;
 	}
 	return false;
@@ -206,6 +225,30 @@ static enum outcome reply_code_outcome(const unsigned char *data, size_t n)
 	return OUT_OTHER_REPLY;
 }
 
+/* Notes the iprev= result of an added or changed header (name NUL value NUL; INSHEADER and
+ * CHGHEADER put a 4-byte index first), so that a session log tells pass from temperror. */
+static void note_iprev(struct session *s, unsigned char cmd, const unsigned char *data, size_t n)
+{
+	size_t skip = cmd == SMFIR_ADDHEADER ? 0 : 4;
+	if (n <= skip)
+		return;
+	const char *name = (const char *)data + skip, *end = (const char *)data + n;
+	const char *value = memchr(name, 0, (size_t)(end - name));
+	if (!value || strcasecmp(name, "Authentication-Results") != 0)
+		return;
+	value++;
+	size_t vlen = strnlen(value, (size_t)(end - value));
+	for (size_t i = 0; i + 6 <= vlen; i++) {
+		if (memcmp(value + i, "iprev=", 6) != 0)
+			continue;
+		size_t k = 0;
+		for (i += 6; i < vlen && k + 1 < sizeof(s->iprev) && value[i] >= 'a' && value[i] <= 'z'; i++)
+			s->iprev[k++] = value[i];
+		s->iprev[k] = '\0';
+		return;
+	}
+}
+
 /* One reply packet for the awaited step; returns 1 when the step is over, 0 to keep waiting,
  * -1 on a protocol error. */
 static int on_reply(struct session *s, unsigned char cmd, const unsigned char *data, size_t n)
@@ -223,6 +266,7 @@ static int on_reply(struct session *s, unsigned char cmd, const unsigned char *d
 	case SMFIR_PROGRESS: return 0;
 	case SMFIR_ADDHEADER: case SMFIR_INSHEADER: case SMFIR_CHGHEADER:
 		s->headers_added++;
+		note_iprev(s, cmd, data, n);
 		return s->step == ST_EOM ? 0 : -1;
 	case SMFIR_CONTINUE: case SMFIR_SKIP: s->step = s->step == ST_EOM ? ST_QUIT : s->step + 1; return 1;
 	case SMFIR_ACCEPT: end_with(s, OUT_ACCEPTED); return 1;
@@ -245,7 +289,7 @@ static bool take_packets(struct session *s, const struct options *o, struct stat
 		memcpy(&len, s->in, 4);
 		len = ntohl(len);
 		if (len == 0 || len > LOAD_MAX_PACKET)
-			return fail(s, st, "reply length out of range", 0);
+			return fail(s, o, st, "reply length out of range", 0);
 		if (s->nin < 4 + (size_t)len)
 			return false;
 		enum step was = s->step;
@@ -253,7 +297,7 @@ static bool take_packets(struct session *s, const struct options *o, struct stat
 		memmove(s->in, s->in + 4 + len, s->nin - 4 - len);
 		s->nin -= 4 + len;
 		if (rc < 0)
-			return fail(s, st, "unexpected reply", 0);
+			return fail(s, o, st, "unexpected reply", 0);
 		if (rc == 0)
 			continue;
 		uint32_t waited = (uint32_t)(load_now_us() - s->t_sent);
@@ -271,10 +315,10 @@ static bool read_some(struct session *s, const struct options *o, struct stats *
 		if (s->capin - s->nin < 4096) {
 			size_t cap = s->capin ? 2 * s->capin : 8192;
 			if (cap > LOAD_MAX_PACKET + 8192)
-				return fail(s, st, "reply too large", 0);
+				return fail(s, o, st, "reply too large", 0);
 			unsigned char *g = realloc(s->in, cap);
 			if (!g)
-				return fail(s, st, "out of memory", ENOMEM);
+				return fail(s, o, st, "out of memory", ENOMEM);
 			s->in = g;
 			s->capin = cap;
 		}
@@ -282,7 +326,7 @@ static bool read_some(struct session *s, const struct options *o, struct stats *
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return false;
 		if (n <= 0)
-			return fail(s, st, n == 0 ? "the milter closed the connection" : "read", n ? errno : 0);
+			return fail(s, o, st, n == 0 ? "the milter closed the connection" : "read", n ? errno : 0);
 		s->nin += (size_t)n;
 		if (take_packets(s, o, st))
 			return true;
@@ -292,10 +336,10 @@ static bool read_some(struct session *s, const struct options *o, struct stats *
 bool session_event(struct session *s, const struct options *o, struct stats *st, bool readable)
 {
 	bool failed = false;
-	if (s->nout && !flush(s, st, &failed))
+	if (s->nout && !flush(s, o, st, &failed))
 		return failed;
 	if (s->step == ST_DONE) {
-		finish(s, st, s->result);
+		finish(s, st, o, s->result);
 		return true;
 	}
 	return readable && read_some(s, o, st);
@@ -337,7 +381,7 @@ int session_open(struct session *s, const struct options *o, unsigned long id, s
 	if (s->fd < 0) {
 		int e = -s->fd;
 		s->fd = -1;
-		fail(s, st, "connect", e);
+		fail(s, o, st, "connect", e);
 		return -1;
 	}
 	return advance(s, o, st) ? -1 : 0;
