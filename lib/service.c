@@ -208,6 +208,11 @@ void fcr_service_health(fcr_service *s, struct fcr_health_stats *st)
 	fcr_health_stats(s->health, st);
 }
 
+bool fcr_service_resolver_down(const fcr_service *s)
+{
+	return fcr_health_down(s->health);
+}
+
 bool fcr_service_share_health(fcr_service *s, const fcr_service *prev)
 {
 	if (s->nns != prev->nns)

@@ -59,6 +59,10 @@ void fcr_service_set_health_hook(fcr_service *s, fcr_health_hook_fn fn, void *ar
 /* The breaker's state and counters. Any thread, not from the hook. */
 void fcr_service_health(fcr_service *s, struct fcr_health_stats *st);
 
+/* True while the resolver counts as down (one atomic load; any thread, not from the hook). A
+ * caller waiting for a check can stop waiting then: it would wait out CheckTimeout for nothing. */
+bool fcr_service_resolver_down(const fcr_service *s);
+
 /* For a reload: s takes over prev's breaker (its state, counters and hook) when both ask the same
  * nameservers, so a reload during an outage does not make checks wait again; different servers
  * start fresh. Returns whether it was taken over. Call before s is shared between threads; prev

@@ -22,6 +22,7 @@
 
 #define AUTHRES "Authentication-Results"
 #define LATE_SLACK_MS 1000   /* queueing allowance beyond CheckTimeout before giving up */
+#define WAIT_SLICE_MS 100    /* how often a waiting step looks whether the resolver went down */
 
 struct fcr_stats fcr_milter_stats;
 
@@ -128,19 +129,43 @@ static void late_result(struct fcr_conn *c, const char *why)
 }
 
 /* Makes sure c->r holds the result, waiting for the background check until the deadline at most. */
+/* Waits for the connection's check until its deadline, in slices: once the resolver counts as
+ * down, a check still running is a probe or one of the wave that found the outage, and waiting it
+ * out would hold this libmilter thread (and the sessions queued behind it) for nothing. Returns
+ * true with the result, or false with why in *why. */
+static bool wait_result(struct fcr_conn *c, const char **why)
+{
+	for (;;) {
+		int64_t until = fcr_now_ms() + WAIT_SLICE_MS;
+		if (until > c->deadline_ms)
+			until = c->deadline_ms;
+		if (fcr_job_wait(c->job, until, &c->r, &c->cached))
+			return true;
+		if (until >= c->deadline_ms) {
+			*why = "check did not finish in time";
+			return false;
+		}
+		if (fcr_service_resolver_down(c->snap->svc)) {
+			*why = "resolver unavailable: stopped waiting for the check";
+			return false;
+		}
+	}
+}
+
 static void take_result(struct fcr_conn *c)
 {
+	const char *why = "check could not be started";
 	if (c->have_result)
 		return;
 	if (!c->job) {
-		late_result(c, "check could not be started");
-	} else if (fcr_job_wait(c->job, c->deadline_ms, &c->r, &c->cached)) {
+		late_result(c, why);
+	} else if (wait_result(c, &why)) {
 		fcr_stats_check(&fcr_milter_stats, &c->r, c->cached);
 	} else {
 		c->late = true;
 		fcr_stats_add(&fcr_milter_stats.late, 1);
 		fcr_stats_add(&fcr_milter_stats.results[FCR_TEMPERROR], 1);
-		late_result(c, "check did not finish in time");
+		late_result(c, why);
 	}
 	fcr_job_put(c->job);
 	c->job = NULL;
