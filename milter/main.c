@@ -46,6 +46,16 @@ static void usage(FILE *out)
 }
 
 /* Returns 0 to go on (unless o->done), or an exit status. */
+static int add_override(struct options *o, char *kv)
+{
+	if (o->noverrides == MAX_OVERRIDES) {
+		fprintf(stderr, "fcrdns-milter: too many -o options\n");
+		return -1;
+	}
+	o->overrides[o->noverrides++] = kv;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	int ch;
@@ -54,11 +64,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'o':
-			if (o->noverrides == MAX_OVERRIDES) {
-				fprintf(stderr, "fcrdns-milter: too many -o options\n");
+			if (add_override(o, optarg) != 0)
 				return EX_USAGE;
-			}
-			o->overrides[o->noverrides++] = optarg;
 			break;
 		case 'f': o->foreground = true; break;
 		case 'p': o->socket = optarg; break;
