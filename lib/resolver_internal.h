@@ -21,7 +21,7 @@
 /* What a received message is to the question waiting for it. */
 enum fcr_match {
 	FCR_MATCH_IGNORE,     /* someone else's: other ID, not a response, other question */
-	FCR_MATCH_BAD,        /* our ID, but it cannot be parsed */
+	FCR_MATCH_BAD,        /* our ID, but it cannot be parsed (fcr_wire_parse) */
 	FCR_MATCH_MALFORMED,  /* our answer, but a record's RDATA has the wrong length for its type */
 	FCR_MATCH_OK,         /* our answer */
 };
@@ -34,6 +34,11 @@ int fcr_wire_query(const char *name, uint16_t type, ldns_rdf **qname, uint8_t **
 
 /* Writes the 16-bit ID into a query built by fcr_wire_query. */
 void fcr_wire_set_id(uint8_t *wire, uint16_t id);
+
+/* Parses a received message with ldns; NULL when it does not parse, or when its OPT and TSIG
+ * records have a shape RFC 6891 and RFC 8945 forbid (one such shape makes ldns 1.8 leak). The
+ * packet is the caller's. */
+ldns_pkt *fcr_wire_parse(const uint8_t *buf, size_t len);
 
 /* Checks a received message against our ID and question. On FCR_MATCH_OK *pkt is the parsed
  * reply, which the caller frees; otherwise *pkt is NULL. */
