@@ -29,7 +29,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#define MAX_JOB_WORKERS 512
+/* A check mostly waits on DNS: with a resolver that takes seconds, every concurrent session holds
+ * a worker for that long, so the pool must be as large as the sessions an MTA runs at once. */
+#define MAX_JOB_WORKERS 2048
 
 static int signal_pipe[2] = { -1, -1 };
 

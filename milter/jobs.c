@@ -13,6 +13,7 @@
 
 #define IDLE_EXIT_MS 60000     /* an idle worker beyond the first few leaves after this */
 #define MIN_WORKERS 4
+#define WORKER_STACK (1024 * 1024)
 
 struct fcr_job {
 	struct fcr_job *next;      /* queue link */
@@ -152,6 +153,8 @@ static void spawn_locked(void)
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* Thousands of workers that mostly wait: a check needs far less than the default 8 MiB. */
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	if (pthread_create(&t, &attr, worker, NULL) == 0)
 		pool.workers++;
 	pthread_attr_destroy(&attr);

@@ -228,7 +228,9 @@ row_postfix() {
 }
 
 sent_at_least() {
-	[ "$(grep -c . "$W/pf.sent" 2>/dev/null)" -ge "$1" ]
+	# before the sender has written its log, there is no file and grep prints no count
+	_n=$(grep -c . "$W/pf.sent" 2>/dev/null)
+	[ "${_n:-0}" -ge "$1" ]
 }
 
 queue_empty() {
