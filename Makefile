@@ -40,6 +40,12 @@ UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 # The milter's own threading (background jobs, snapshots) is unit-tested too; it needs no libmilter.
 UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o
+# The load tools (milterload: tests/bench/load/; dnsctl, smtpsend: tests/load/). Named here, before
+# the rules that need them: make reads a rule's prerequisites as it meets the rule.
+LOAD_SRC   := $(sort $(wildcard tests/bench/load/*.c))
+LOAD_OBJ   := $(LOAD_SRC:%.c=$(BUILD)/%.o)
+LOAD_BIN   := $(BUILD)/milterload
+LOADTOOLS  := $(BUILD)/dnsctl $(BUILD)/smtpsend
 
 .PHONY: all run check check-unit check-integration check-milter check-postfix check-load soak check-asan check-tsan check-clang bench deps deps-run \
         install clean check-fuzz
@@ -126,7 +132,7 @@ check-load: $(MILTER_BIN) $(LOAD_BIN) $(BUILD)/dnsctl
 
 # Not in check: the long runs (about 20 minutes; FCR_SOAK_QUICK=1: about 2). Table on stdout and in
 # $(BUILD)/soak.json.
-soak: $(MILTER_BIN) $(LOAD_BIN) $(BUILD)/dnsctl $(BUILD)/smtpsend
+soak: $(MILTER_BIN) $(LOAD_BIN) $(LOADTOOLS)
 	FCR_SOAK_JSON=$(BUILD)/soak.json sh tests/load/soak.sh $(MILTER_BIN)
 
 # clang, warnings as errors: compile everything, run nothing extra.
@@ -168,9 +174,6 @@ $(BENCH_BIN): $(BENCH_OBJ) $(LIB_A)
 
 # The milter-protocol load generator (tests/bench/load/): sessions as an MTA runs them, for load,
 # soak and throughput runs. `build/milterload` with no arguments prints its usage.
-LOAD_SRC := $(sort $(wildcard tests/bench/load/*.c))
-LOAD_OBJ := $(LOAD_SRC:%.c=$(BUILD)/%.o)
-LOAD_BIN := $(BUILD)/milterload
 
 $(BUILD)/tests/bench/load/%.o: tests/bench/load/%.c
 	@mkdir -p $(dir $@)
@@ -183,7 +186,6 @@ $(LOAD_BIN): $(LOAD_OBJ)
 
 # Tools of the load and soak suites (tests/load/): a DNS server switched at run time between
 # answering, never answering, answering late and flapping; an SMTP sender that records every reply.
-LOADTOOLS := $(BUILD)/dnsctl $(BUILD)/smtpsend
 
 $(BUILD)/dnsctl: tests/load/dnsctl.c
 	@mkdir -p $(dir $@)
