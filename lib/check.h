@@ -104,4 +104,8 @@ int fcr_check_result_copy(struct fcr_check_result *dst, const struct fcr_check_r
 /* Frees what r points to and zeroes it. */
 void fcr_check_result_clear(struct fcr_check_result *r);
 
+/* A temperror for a when no DNS was asked (the resolver is down, the check did not start or did
+ * not finish in time), with reason; never cached. r must hold nothing (zeroed or cleared). */
+void fcr_check_result_unasked(struct fcr_check_result *r, const fcr_addr *a, const char *reason);
+
 #endif

@@ -1,6 +1,7 @@
 /* Ownership of check results: deep copy and release, used by the cache and by every caller. */
 #include "check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,4 +129,15 @@ char *fcr_check_confirmed(const struct fcr_check_result *r, char *buf, size_t le
 	memcpy(buf, n, l);
 	buf[l] = '\0';
 	return buf;
+}
+
+void fcr_check_result_unasked(struct fcr_check_result *r, const fcr_addr *a, const char *reason)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = *a;
+	r->result = FCR_TEMPERROR;
+	r->confirmed = -1;
+	r->ttl_kind = FCR_TTL_NONE;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason);
+	fcr_addr_reverse_name(a, r->reverse_name, sizeof(r->reverse_name));
 }

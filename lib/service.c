@@ -126,14 +126,11 @@ static int fill(void *arg, const fcr_addr *a, struct fcr_check_result *out)
 /* The answer while the resolver is down: no DNS asked, nothing cached. */
 static void fail_fast(const fcr_addr *a, struct fcr_check_result *out)
 {
-	out->addr = *a;
-	out->result = FCR_TEMPERROR;
-	out->confirmed = -1;
+	char reason[64];
+	snprintf(reason, sizeof(reason), "resolver unavailable: failing fast after %d timeouts",
+	         FCR_HEALTH_THRESHOLD);
+	fcr_check_result_unasked(out, a, reason);
 	out->ptr_status = FCR_DNS_UNAVAILABLE;
-	out->ttl_kind = FCR_TTL_NONE;
-	fcr_addr_reverse_name(a, out->reverse_name, sizeof(out->reverse_name));
-	snprintf(out->reason, sizeof(out->reason),
-	         "resolver unavailable: failing fast after %d timeouts", FCR_HEALTH_THRESHOLD);
 	snprintf(out->detail, sizeof(out->detail),
 	         "not asked: %d checks in a row had no reply", FCR_HEALTH_THRESHOLD);
 }

@@ -120,11 +120,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 static void late_result(struct fcr_conn *c, const char *why)
 {
 	fcr_check_result_clear(&c->r);
-	c->r.addr = c->addr;
-	c->r.result = FCR_TEMPERROR;
-	c->r.confirmed = -1;
-	snprintf(c->r.reason, sizeof(c->r.reason), "%s", why);
-	fcr_addr_reverse_name(&c->addr, c->r.reverse_name, sizeof(c->r.reverse_name));
+	fcr_check_result_unasked(&c->r, &c->addr, why);
 	c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
 }
 

@@ -61,17 +61,6 @@ static void finish_locked(struct fcr_job *j, const struct fcr_check_result *r, b
 	pthread_cond_broadcast(&j->finished);
 }
 
-/* A temperror the pool gives without asking DNS (not cached: the next connection checks). */
-static void refused_result(const fcr_addr *a, const char *why, struct fcr_check_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->addr = *a;
-	r->result = FCR_TEMPERROR;
-	r->confirmed = -1;
-	snprintf(r->reason, sizeof(r->reason), "%s", why);
-	fcr_addr_reverse_name(a, r->reverse_name, sizeof(r->reverse_name));
-}
-
 /* The newest configuration's resolver: a reload reaches checks that had not started. */
 static void check_now(struct fcr_job *j, struct fcr_check_result *r, bool *cached)
 {
@@ -96,7 +85,7 @@ static void run(struct fcr_job *j)
 	pool.stats.expired += expired;
 	pthread_mutex_unlock(&pool.lock);
 	if (expired)
-		refused_result(&j->addr, FCR_JOBS_REASON_EXPIRED, &r);
+		fcr_check_result_unasked(&r, &j->addr, FCR_JOBS_REASON_EXPIRED);
 	else
 		check_now(j, &r, &cached);
 	pthread_mutex_lock(&pool.lock);
@@ -196,7 +185,7 @@ static bool full_locked(struct fcr_job *j)
 	if (pool.queued < pool.max_queued)
 		return false;
 	struct fcr_check_result r;
-	refused_result(&j->addr, FCR_JOBS_REASON_FULL, &r);
+	fcr_check_result_unasked(&r, &j->addr, FCR_JOBS_REASON_FULL);
 	finish_locked(j, &r, false);
 	j->refs = 1;  /* the caller's only */
 	pool.stats.queue_full++;
