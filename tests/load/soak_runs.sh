@@ -50,10 +50,10 @@ row() {
 
 print_table() {
 	echo
-	printf '%-24s %8s %6s %5s %6s %6s %6s %8s %6s %13s %7s %5s %6s %7s\n' run sessions errors over \
-		p50_ms p99_ms max_ms recov_ms queued rss_kb_0/end threads fds emfile temperr
-	awk -F '|' '$1 !~ /^postfix/ { printf "%-24s %8s %6s %5s %6s %6s %6s %8s %6s %13s %7s %5s %6s %7s\n",
-		$1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "/" $11, $12, $13, $14, $15 }' "$W/table"
+	printf '%-24s %8s %6s %5s %8s %6s %6s %6s %8s %6s %13s %7s %5s %6s %7s %5s\n' run sessions errors over \
+		over_neg p50_ms p99_ms max_ms recov_ms queued rss_kb_0/end threads fds emfile temperr late
+	awk -F '|' '$1 !~ /^postfix/ { printf "%-24s %8s %6s %5s %8s %6s %6s %6s %8s %6s %13s %7s %5s %6s %7s %5s\n",
+		$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 "/" $12, $13, $14, $15, $16, $17 }' "$W/table"
 	awk -F '|' '$1 ~ /^postfix/ { printf "%-26s sent %s, accepted %s, tempfailed %s, rejected %s, errors %s, lost %s, kills %s\n",
 		$1, $2, $3, $4, $5, $6, $7, $8 }' "$W/table"
 	echo
@@ -89,21 +89,30 @@ load_row_judge() {
 	_j=$W/$1.json
 	_emfile=$(grep -c 'Too many open files' "$MILTER_LOG")
 	_te=$(awk '$4 == "tempfailed" || $5 == "temperror"' "$W/$1.sessions" | grep -c .)
+	# temperrors the milter logged as late: the check had not finished by the connection's deadline
+	_late=$(grep 'result=temperror' "$MILTER_LOG" | grep -c 'late=yes')
 	row "$2" "sessions=$(jget "$_j" sessions)" "errors=$(($(jget "$_j" errors) + $(jget "$_j" timeouts)))" \
-		"over_bound=$(jget "$_j" over_bound)" "p50_ms=$(($(jget "$_j" p50_us) / 1000))" \
+		"over_bound=$(jget "$_j" over_bound)" "over_bound_negotiated=$(jget "$_j" over_bound_negotiated)" "p50_ms=$(($(jget "$_j" p50_us) / 1000))" \
 		"p99_ms=$(($(jget "$_j" p99_us) / 1000))" "max_ms=$(($(jget "$_j" max_us) / 1000))" \
 		"recovery_ms=$3" "queued_max=$(column_max "$W/$1.samples" 4)" "rss_kb_before=${_s_rss0%% *}" \
 		"rss_kb_after=${_s_rss1%% *}" "threads_max=$(column_max "$W/$1.samples" 2)" \
-		"fds_max=$(column_max "$W/$1.samples" 3)" "emfile=$_emfile" "temperrors=$_te"
+		"fds_max=$(column_max "$W/$1.samples" 3)" "emfile=$_emfile" "temperrors=$_te" \
+		"late=$_late"
 	_problems=""
 	[ "$LOAD_RC" -ne 137 ] || problem "milterload had to be killed"
 	[ "$(jget "$_j" sessions)" -gt 0 ] || problem "no session ran ($(head -c 200 "$W/$1.err"))"
 	[ "$(jget "$_j" errors)" = 0 ] || problem "$(jget "$_j" errors) errors"
 	[ "$(jget "$_j" timeouts)" = 0 ] || problem "$(jget "$_j" timeouts) sessions open after $BOUND + 30 s"
-	[ "$(jget "$_j" over_bound)" = 0 ] || problem "$(jget "$_j" over_bound) sessions over $BOUND s (max $(($(jget "$_j" max_us) / 1000)) ms)"
+	# The bound is the milter's, from the negotiation on. End to end it must hold too, except with
+	# the slow resolver: there every thread libmilter has waits 3 s for a check, and libmilter
+	# queues new connections behind them before negotiating (README, Reliability), so that row
+	# reports its end-to-end overrun instead.
+	[ "$(jget "$_j" over_bound_negotiated)" = 0 ] || problem "$(jget "$_j" over_bound_negotiated) sessions over $BOUND s after negotiating"
+	[ "$1" = slow ] || [ "$(jget "$_j" over_bound)" = 0 ] || problem "$(jget "$_j" over_bound) sessions over $BOUND s (max $(($(jget "$_j" max_us) / 1000)) ms)"
 	[ "$_emfile" = 0 ] || problem "the milter logged 'Too many open files' $_emfile times"
-	# answers in 1.5 s make a check of 3 s, within CheckTimeout: nothing may fail (sockets, queueing)
-	[ "$1" != slow ] || [ "$_te" -eq 0 ] || problem "$_te temperrors although every answer comes in 1.5 s"
+	# answers in 1.5 s make a check of 3 s, within CheckTimeout: nothing may fail (sockets, the job
+	# queue), except checks that libmilter's queueing started too late to end by the deadline
+	[ "$1" != slow ] || [ "$_te" -le "$_late" ] || problem "$((_te - _late)) temperrors not late although every answer comes in 1.5 s"
 	case $3 in -) ;; none) problem "no pass after the resolver answered" ;;
 	*) [ "$3" -le 2000 ] || problem "recovery took $3 ms" ;; esac
 	if [ -z "$_problems" ]; then pass_case "$2"; else fail_case "$2: $_problems"; fi

@@ -45,6 +45,8 @@ struct session {
 	enum step step;            /* the step whose reply is awaited, or the next to send */
 	uint32_t prot;             /* protocol flags the milter asked for (SMFIP_*) */
 	int64_t t_start, t_sent;   /* microseconds: session start, last awaited command sent */
+	int64_t t_negotiated;      /* microseconds: the negotiation's reply came (0: not yet) */
+	uint32_t wait_ms[NSTEPS];  /* how long each awaited reply took (the session log's last column) */
 	unsigned char *in;         /* bytes read, not yet a whole packet */
 	size_t nin, capin;
 	unsigned char out[1024];   /* commands built, not yet written */
@@ -63,6 +65,8 @@ struct stats {
 	uint32_t step_max_us[NSTEPS]; /* longest wait for a reply, per step */
 	unsigned long headers_added;
 	unsigned long over_bound;  /* sessions longer than options.bound */
+	unsigned long over_bound_negotiated; /* ... counted from the negotiation's reply: the part the
+	                                        milter sees (libmilter queues sessions before it) */
 	FILE *log;                 /* options.log_path, open */
 	char first_error[160];
 };

@@ -150,7 +150,8 @@ static void progress(struct run *r, int64_t now)
 	        r->o->concurrency - r->nfree, r->st.finished);
 	for (int k = 0; k < NOUTCOMES; k++)
 		fprintf(stderr, " %s=%lu", load_outcome_names[k], r->st.outcomes[k]);
-	fprintf(stderr, " over_bound=%lu\n", r->st.over_bound);
+	fprintf(stderr, " over_bound=%lu over_bound_negotiated=%lu\n", r->st.over_bound,
+	        r->st.over_bound_negotiated);
 }
 
 static void loop(struct run *r)
@@ -212,8 +213,10 @@ static void report(const struct run *r, double secs)
 	for (int k = 0; k < NOUTCOMES; k++)
 		figure(r, false, load_outcome_names[k], (double)st->outcomes[k]);
 	figure(r, false, "headers_added", (double)st->headers_added);
-	if (r->o->bound > 0)
+	if (r->o->bound > 0) {
 		figure(r, false, "over_bound", (double)st->over_bound);
+		figure(r, false, "over_bound_negotiated", (double)st->over_bound_negotiated);
+	}
 	figure(r, false, "p50_us", (double)quantile(st, 0.5));
 	figure(r, false, "p99_us", (double)quantile(st, 0.99));
 	figure(r, false, "max_us", (double)quantile(st, 1.0));

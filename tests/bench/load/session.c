@@ -131,12 +131,17 @@ int64_t load_wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The session log line: wall-clock end (ms), duration (us), session, outcome, iprev result. */
+/* The session log line: wall-clock end (ms), duration (us), session, outcome, iprev result, and
+ * the wait for each awaited reply in ms, comma-separated in step order (where the time went). */
 static void log_session(const struct session *s, const struct stats *st, int64_t us)
 {
-	if (st->log)
-		fprintf(st->log, "%lld %lld %lu %s %s\n", (long long)load_wall_ms(), (long long)us, s->id,
-		        load_outcome_names[s->result], s->iprev[0] ? s->iprev : "-");
+	if (!st->log)
+		return;
+	fprintf(st->log, "%lld %lld %lu %s %s ", (long long)load_wall_ms(), (long long)us, s->id,
+	        load_outcome_names[s->result], s->iprev[0] ? s->iprev : "-");
+	for (int i = 0; i < NSTEPS; i++)
+		fprintf(st->log, "%s%lu", i ? "," : "", (unsigned long)s->wait_ms[i]);
+	fputc('\n', st->log);
 }
 
 static void finish(struct session *s, struct stats *st, const struct options *o, enum outcome out)
@@ -151,6 +156,8 @@ static void finish(struct session *s, struct stats *st, const struct options *o,
 	st->headers_added += s->headers_added;
 	if (o->bound > 0 && us > (int64_t)(o->bound * 1e6))
 		st->over_bound++;
+	if (o->bound > 0 && s->t_negotiated && load_now_us() - s->t_negotiated > (int64_t)(o->bound * 1e6))
+		st->over_bound_negotiated++;
 	log_session(s, st, us);
 	if (st->nsess == st->capsess) {
 		size_t cap = st->capsess ? 2 * st->capsess : 4096;
@@ -300,9 +307,13 @@ static bool take_packets(struct session *s, const struct options *o, struct stat
 			return fail(s, o, st, "unexpected reply", 0);
 		if (rc == 0)
 			continue;
-		uint32_t waited = (uint32_t)(load_now_us() - s->t_sent);
+		int64_t now = load_now_us();
+		uint32_t waited = (uint32_t)(now - s->t_sent);
+		if (was == ST_OPTNEG)
+			s->t_negotiated = now;
 		if (waited > st->step_max_us[was])
 			st->step_max_us[was] = waited;
+		s->wait_ms[was] = waited / 1000;
 		if (advance(s, o, st))
 			return true;
 	}
