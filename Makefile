@@ -2,8 +2,8 @@
 #   make            build lib/libfcrdns.a and milter/fcrdns-milter
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
 #   make check      install test dependencies, build, run every test: unit, DNS integration, milter
-#                   (miltertest), Postfix end to end, load, Prometheus (promtool), docs, fuzz replay,
-#                   clang, ASan/UBSan, TSan
+#                   (miltertest), Postfix end to end, load, Prometheus (promtool), fleet, docs,
+#                   fuzz replay, clang, ASan/UBSan, TSan
 #   make bench      benchmarks
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
@@ -48,7 +48,7 @@ LOAD_OBJ   := $(LOAD_SRC:%.c=$(BUILD)/%.o)
 LOAD_BIN   := $(BUILD)/milterload
 LOADTOOLS  := $(BUILD)/dnsctl $(BUILD)/smtpsend
 
-.PHONY: all run check check-unit check-integration check-milter check-postfix check-load check-prometheus soak check-asan check-tsan check-clang bench deps deps-run \
+.PHONY: all run check check-unit check-integration check-milter check-postfix check-load check-prometheus check-fleet soak check-asan check-tsan check-clang bench deps deps-run \
         install clean check-fuzz
 
 all: $(MILTER_BIN) milter/fcrdns-milter
@@ -108,6 +108,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-postfix
 	@$(MAKE) --no-print-directory check-load
 	@$(MAKE) --no-print-directory check-prometheus
+	@$(MAKE) --no-print-directory check-fleet
 	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-clang
@@ -138,6 +139,12 @@ check-load: $(MILTER_BIN) $(LOAD_BIN) $(BUILD)/dnsctl
 check-prometheus:
 	@sh tests/deps.sh prometheus
 	sh tests/prometheus/run.sh
+
+# Four milters, one unbound (2 threads) before NSD: a burst of one new address reaches NSD at most
+# once per unbound thread; the figures of README.md's "Running several MX hosts" (tests/fleet/).
+check-fleet: $(MILTER_BIN) $(LOAD_BIN)
+	@sh tests/deps.sh prometheus
+	sh tests/fleet/run.sh $(MILTER_BIN)
 
 # Not in check: the long runs (about 20 minutes; FCR_SOAK_QUICK=1: about 2). Table on stdout and in
 # $(BUILD)/soak.json.
