@@ -2,7 +2,8 @@
 #   make            build lib/libfcrdns.a and milter/fcrdns-milter
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
 #   make check      install test dependencies, build, run every test: unit, DNS integration, milter
-#                   (miltertest), Postfix end to end, docs, fuzz replay, clang, ASan/UBSan, TSan
+#                   (miltertest), Postfix end to end, load, Prometheus (promtool), fleet, docs,
+#                   fuzz replay, clang, ASan/UBSan, TSan
 #   make bench      benchmarks
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
@@ -39,7 +40,7 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 # The milter's own threading (background jobs, snapshots) is unit-tested too; it needs no libmilter.
-UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o
+UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o $(BUILD)/milter/stats.o
 # The load tools (milterload: tests/bench/load/; dnsctl, smtpsend: tests/load/). Named here, before
 # the rules that need them: make reads a rule's prerequisites as it meets the rule.
 LOAD_SRC   := $(sort $(wildcard tests/bench/load/*.c))
@@ -47,7 +48,7 @@ LOAD_OBJ   := $(LOAD_SRC:%.c=$(BUILD)/%.o)
 LOAD_BIN   := $(BUILD)/milterload
 LOADTOOLS  := $(BUILD)/dnsctl $(BUILD)/smtpsend
 
-.PHONY: all run check check-unit check-integration check-milter check-postfix check-load soak check-asan check-tsan check-clang bench deps deps-run \
+.PHONY: all run check check-unit check-integration check-milter check-postfix check-load check-prometheus check-fleet soak check-asan check-tsan check-clang bench deps deps-run \
         install clean check-fuzz
 
 all: $(MILTER_BIN) milter/fcrdns-milter
@@ -81,7 +82,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(UNIT_MILTER_OBJ) $(LIB_A)
 # ---- dependencies (Debian 12) ----
 BUILD_DEBS := build-essential pkg-config libmilter-dev libldns-dev libpcre2-dev
 TEST_DEBS  := libcriterion-dev nsd unbound ldnsutils dnsutils miltertest swaks postfix clang \
-              libclang-rt-14-dev iproute2 util-linux spamassassin mandoc groff-base
+              libclang-rt-14-dev iproute2 util-linux spamassassin mandoc groff-base prometheus
 
 deps:
 	@sh tests/deps.sh $(BUILD_DEBS) $(TEST_DEBS)
@@ -106,6 +107,8 @@ check: deps
 	@$(MAKE) --no-print-directory check-milter
 	@$(MAKE) --no-print-directory check-postfix
 	@$(MAKE) --no-print-directory check-load
+	@$(MAKE) --no-print-directory check-prometheus
+	@$(MAKE) --no-print-directory check-fleet
 	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory check-fuzz
 	@$(MAKE) --no-print-directory check-clang
@@ -120,6 +123,7 @@ check-integration: $(MILTER_BIN)
 	sh tests/integration/run.sh $(MILTER_BIN)
 
 check-milter: $(MILTER_BIN)
+	@sh tests/deps.sh prometheus
 	sh tests/milter/run.sh $(MILTER_BIN)
 
 # The throughput figures of the Postfix suite belong to make bench, not to every test run.
@@ -128,7 +132,19 @@ check-postfix: $(MILTER_BIN)
 
 # Under load with a resolver that dies and comes back: the bound, no errors, recovery (tests/load/).
 check-load: $(MILTER_BIN) $(LOAD_BIN) $(BUILD)/dnsctl
+	@sh tests/deps.sh prometheus
 	sh tests/load/run.sh $(MILTER_BIN)
+
+# The shipped alerting rules and scrape configuration, by promtool (tests/prometheus/).
+check-prometheus:
+	@sh tests/deps.sh prometheus
+	sh tests/prometheus/run.sh
+
+# Four milters, one unbound (2 threads) before NSD: a burst of one new address reaches NSD at most
+# once per unbound thread; the figures of README.md's "Running several MX hosts" (tests/fleet/).
+check-fleet: $(MILTER_BIN) $(LOAD_BIN)
+	@sh tests/deps.sh prometheus
+	sh tests/fleet/run.sh $(MILTER_BIN)
 
 # Not in check: the long runs (about 20 minutes; FCR_SOAK_QUICK=1: about 2). Table on stdout and in
 # $(BUILD)/soak.json.
@@ -212,7 +228,8 @@ UNITDIR  ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOC_FILES := README.md conf/fcrdns-milter.conf conf/postfix/main.cf.snippet conf/sendmail/fcrdns-milter.mc \
-             conf/spamassassin/fcrdns.cf conf/rspamd/local.d/regexp.conf
+             conf/spamassassin/fcrdns.cf conf/rspamd/local.d/regexp.conf \
+             conf/prometheus/fcrdns-milter.rules.yml conf/prometheus/fcrdns-milter.scrape.yml
 
 .PHONY: uninstall check-docs
 
@@ -236,7 +253,8 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf
 	for f in $(DOC_FILES); do rm -f $(DESTDIR)$(DOCDIR)/$${f#conf/}; done
 	-rmdir $(DESTDIR)$(DOCDIR)/rspamd/local.d $(DESTDIR)$(DOCDIR)/rspamd $(DESTDIR)$(DOCDIR)/postfix \
-		$(DESTDIR)$(DOCDIR)/sendmail $(DESTDIR)$(DOCDIR)/spamassassin $(DESTDIR)$(DOCDIR) 2>/dev/null
+		$(DESTDIR)$(DOCDIR)/sendmail $(DESTDIR)$(DOCDIR)/spamassassin $(DESTDIR)$(DOCDIR)/prometheus \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- documentation and integration snippets ----
 # Both manual pages lint-clean (mandoc warnings, groff warnings), every configuration keyword and

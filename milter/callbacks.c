@@ -162,6 +162,7 @@ static void take_result(struct fcr_conn *c)
 		fcr_stats_add(&fcr_milter_stats.late, 1);
 		fcr_stats_add(&fcr_milter_stats.results[FCR_TEMPERROR], 1);
 		late_result(c, why);
+		fcr_stats_observe(&fcr_milter_stats, c->r.elapsed_ms);
 	}
 	fcr_job_put(c->job);
 	c->job = NULL;

@@ -241,6 +241,9 @@ static void warn_fixed(const struct fcr_config *old, const struct fcr_config *ne
 	if ((old->user == NULL) != (new->user == NULL) ||
 	    (old->user && strcmp(old->user, new->user) != 0))
 		fcr_log(LOG_WARNING, "reload: UserID changed; it takes effect at the next restart");
+	if (old->check_timeout_ms != new->check_timeout_ms)
+		fcr_log(LOG_INFO, "reload: CheckTimeout changed; the StatsFile's check-duration buckets "
+		        "keep their bounds until the next restart");
 }
 
 /* Text from the configuration (valid UTF-8, no control characters) made ASCII for the log. */
@@ -325,8 +328,11 @@ static void write_stats(struct run *r)
 	int64_t now = fcr_now_ms();
 	if (path && now >= r->next_stats) {
 		struct fcr_health_stats h;
+		struct fcr_cache_stats cs;
 		fcr_service_health(s->svc, &h);
+		fcr_cache_stats(fcr_service_cache(s->svc), &cs);
 		__atomic_store_n(&fcr_milter_stats.resolver_down, h.down, __ATOMIC_RELAXED);
+		__atomic_store_n(&fcr_milter_stats.cache_entries, cs.entries, __ATOMIC_RELAXED);
 		if (fcr_stats_write(&fcr_milter_stats, path, (now - r->started) / 1000) != 0)
 			fcr_log(LOG_WARNING, "StatsFile %s: %s", path, strerror(errno));
 		r->next_stats = now + (int64_t)s->conf->stats_interval * 1000;
@@ -450,6 +456,8 @@ int fcr_daemon_run(struct fcr_config *conf, const struct fcr_daemon_opts *o)
 		free(pidfile);
 		return EX_CONFIG;
 	}
+	/* Before any thread counts: the histogram's bounds do not move afterwards. */
+	fcr_stats_init(&fcr_milter_stats, s->conf->check_timeout_ms);
 	fcr_snapshot_install(s);
 	int rc = setup(s->conf, o, &ready_fd);
 	if (rc == 0) {

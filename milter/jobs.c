@@ -33,7 +33,8 @@ static struct {
 	struct fcr_job *head, *tail;
 	unsigned workers, idle, max;
 	unsigned queued, max_queued;
-	struct fcr_jobs_stats stats; /* its queued is filled in from queued when read */
+	unsigned running;          /* checks being run (not the abandoned or expired ones) */
+	struct fcr_jobs_stats stats; /* queued, running, workers: filled in when read */
 	bool stopping;
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
            .left = PTHREAD_COND_INITIALIZER };
@@ -83,12 +84,14 @@ static void run(struct fcr_job *j)
 	}
 	bool expired = j->deadline_ms && fcr_now_ms() >= j->deadline_ms;
 	pool.stats.expired += expired;
+	pool.running += !expired;
 	pthread_mutex_unlock(&pool.lock);
 	if (expired)
 		fcr_check_result_unasked(&r, &j->addr, FCR_JOBS_REASON_EXPIRED);
 	else
 		check_now(j, &r, &cached);
 	pthread_mutex_lock(&pool.lock);
+	pool.running -= !expired;
 	finish_locked(j, &r, cached);
 	struct fcr_job *dead = unref_locked(j);
 	pthread_mutex_unlock(&pool.lock);
@@ -268,5 +271,7 @@ void fcr_jobs_get_stats(struct fcr_jobs_stats *out)
 	pthread_mutex_lock(&pool.lock);
 	*out = pool.stats;
 	out->queued = pool.queued;
+	out->running = pool.running;
+	out->workers = pool.workers;
 	pthread_mutex_unlock(&pool.lock);
 }

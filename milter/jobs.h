@@ -27,6 +27,8 @@ struct fcr_job;
 /* What the pool did, for the StatsFile. */
 struct fcr_jobs_stats {
 	uint64_t queued;            /* jobs waiting for a worker now */
+	uint64_t running;           /* checks a worker is running now */
+	uint64_t workers;           /* worker threads now, idle or not */
 	uint64_t abandoned;         /* dropped unstarted: every connection had let go of it */
 	uint64_t expired;           /* answered unstarted: its deadline had passed */
 	uint64_t queue_full;        /* answered at once: the queue was full */
@@ -54,7 +56,7 @@ bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_check_resul
 /* Drops the caller's reference. NULL is a no-op. */
 void fcr_job_put(struct fcr_job *j);
 
-/* The counters so far (queued: now). */
+/* The counters so far (queued, running, workers: now). */
 void fcr_jobs_get_stats(struct fcr_jobs_stats *out);
 
 #endif

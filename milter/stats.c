@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include "jobs.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +23,38 @@ static uint64_t get(const uint64_t *counter)
 	return __atomic_load_n(counter, __ATOMIC_RELAXED);
 }
 
+void fcr_stats_init(struct fcr_stats *s, int64_t check_timeout_ms)
+{
+	static const int steps[] = { 1, 2, 5 };
+	unsigned n = 0;
+	for (int64_t decade = 1; n + 1 < FCR_STATS_MAX_BOUNDS; decade *= 10) {
+		for (int i = 0; i < 3 && n + 1 < FCR_STATS_MAX_BOUNDS; i++) {
+			int64_t b = steps[i] * decade;
+			if (b >= check_timeout_ms)
+				goto last;
+			s->bound_ms[n++] = b;
+		}
+	}
+last:
+	s->bound_ms[n++] = check_timeout_ms;
+	s->n_bounds = n;
+}
+
+/* The first bucket holding ms: a handful of comparisons, then two relaxed additions. */
+void fcr_stats_observe(struct fcr_stats *s, int64_t ms)
+{
+	unsigned i = 0;
+	if (ms < 0)
+		ms = 0;
+	while (i < s->n_bounds && ms > s->bound_ms[i])
+		i++;
+	fcr_stats_add(&s->duration[i], 1);
+	fcr_stats_add(&s->duration_sum_ms, (uint64_t)ms);
+}
+
 void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached)
 {
+	fcr_stats_observe(s, r->elapsed_ms);
 	fcr_stats_add(&s->results[(unsigned)r->result < FCR_NRESULTS ? r->result : FCR_TEMPERROR], 1);
 	if (r->generic)
 		fcr_stats_add(&s->generic, 1);
@@ -63,22 +94,50 @@ static void labelled(FILE *f, const char *name, const char *help, const char *la
 		        (unsigned long long)get(&counts[i]));
 }
 
-/* The background-check pool: its queue now, and the checks it answered or dropped unstarted. */
+/* The background-check pool: its queue and threads now, and the checks it answered or dropped
+ * unstarted. */
 static void write_jobs(FILE *f)
 {
 	static const char *const reasons[] = { "abandoned", "expired", "queue_full" };
 	struct fcr_jobs_stats j;
 	fcr_jobs_get_stats(&j);
 	const uint64_t dropped[] = { j.abandoned, j.expired, j.queue_full };
-	fprintf(f, "# HELP fcrdns_jobs_queued Checks waiting for a worker.\n"
-	           "# TYPE fcrdns_jobs_queued gauge\nfcrdns_jobs_queued %llu\n",
-	        (unsigned long long)j.queued);
+	gauge(f, "jobs_queued", "Checks waiting for a worker.", j.queued);
+	gauge(f, "checks_in_flight", "Checks a worker is running now.", j.running);
+	gauge(f, "worker_threads", "Check worker threads now (idle ones included).", j.workers);
 	labelled(f, "jobs_dropped_total",
 	         "Checks not run: nobody waited (abandoned), too late (expired), queue full.", "reason",
 	         reasons, dropped, 3);
 }
 
-static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
+/* A bound in seconds as the le label spells it: the same text at every write. */
+static void write_le(FILE *f, int64_t ms)
+{
+	fprintf(f, "fcrdns_check_duration_seconds_bucket{le=\"%g\"} ", (double)ms / 1000);
+}
+
+/* Cumulative buckets whose +Inf equals _count: both are summed from the same reads. */
+static void write_histogram(FILE *f, const struct fcr_stats *s)
+{
+	uint64_t total = 0;
+	fprintf(f, "# HELP fcrdns_check_duration_seconds Time a check took (late ones: until given up).\n"
+	           "# TYPE fcrdns_check_duration_seconds histogram\n");
+	for (unsigned i = 0; i < s->n_bounds; i++) {
+		total += get(&s->duration[i]);
+		write_le(f, s->bound_ms[i]);
+		fprintf(f, "%llu\n", (unsigned long long)total);
+	}
+	total += get(&s->duration[s->n_bounds]);
+	uint64_t sum = get(&s->duration_sum_ms);
+	fprintf(f, "fcrdns_check_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	           "fcrdns_check_duration_seconds_sum %llu.%03llu\n"
+	           "fcrdns_check_duration_seconds_count %llu\n",
+	        (unsigned long long)total, (unsigned long long)(sum / 1000),
+	        (unsigned long long)(sum % 1000), (unsigned long long)total);
+}
+
+/* Connections, results, verdicts and the cache. */
+static void write_checks(FILE *f, const struct fcr_stats *s)
 {
 	static const char *const results[] = { "pass", "fail", "permerror", "temperror" };
 	static const char *const actions[] = { "accept", "tempfail", "reject" };
@@ -97,6 +156,12 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	        get(&s->authenticated));
 	counter(f, "cache_hits_total", "Checks answered by the cache.", get(&s->cache_hits));
 	counter(f, "cache_misses_total", "Checks that asked DNS.", get(&s->cache_misses));
+	gauge(f, "cache_entries", "Results in the cache now.", get(&s->cache_entries));
+}
+
+/* DNS, the resolver's health, late checks, messages and reloads. */
+static void write_events(FILE *f, const struct fcr_stats *s)
+{
 	counter(f, "dns_queries_total", "DNS questions sent.", get(&s->dns_queries));
 	counter(f, "dns_timeouts_total", "Checks that timed out.", get(&s->dns_timeouts));
 	counter(f, "dns_no_socket_total", "Checks that found no socket (too many open files).",
@@ -116,6 +181,15 @@ static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
 	counter(f, "reloads_total", "Configuration reloads.", get(&s->reloads));
 	counter(f, "reload_failures_total", "Reloads refused for a bad configuration.",
 	        get(&s->reload_failures));
+}
+
+static void write_all(FILE *f, const struct fcr_stats *s, int64_t uptime_s)
+{
+	fprintf(f, "# HELP fcrdns_build_info The running version.\n# TYPE fcrdns_build_info gauge\n"
+	           "fcrdns_build_info{version=\"%s\"} 1\n", FCR_VERSION);
+	write_checks(f, s);
+	write_events(f, s);
+	write_histogram(f, s);
 	write_jobs(f);
 	fprintf(f, "# HELP fcrdns_uptime_seconds Seconds since start.\n"
 	           "# TYPE fcrdns_uptime_seconds gauge\nfcrdns_uptime_seconds %lld\n",

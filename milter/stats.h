@@ -9,6 +9,9 @@
 #include "check.h"
 #include "config.h"
 
+/* 1-2-5 steps from 1 ms to CheckTimeout's largest value (120 s), and CheckTimeout itself. */
+#define FCR_STATS_MAX_BOUNDS 18
+
 struct fcr_stats {
 	uint64_t connections;          /* connections seen */
 	uint64_t no_address;           /* without a client address (local submission) */
@@ -31,11 +34,26 @@ struct fcr_stats {
 	uint64_t reloads, reload_failures;
 	uint64_t messages;             /* messages that got headers */
 	uint64_t forged_removed;       /* forged headers removed */
+	uint64_t cache_entries;        /* gauge: set before each write */
+
+	/* The check-duration histogram. Its bounds are set once, before any thread counts
+	 * (fcr_stats_init); the buckets are not cumulative here, the file makes them so. */
+	unsigned n_bounds;
+	int64_t bound_ms[FCR_STATS_MAX_BOUNDS];
+	uint64_t duration[FCR_STATS_MAX_BOUNDS + 1];  /* the last one: beyond every bound */
+	uint64_t duration_sum_ms;
 };
+
+/* Sets the histogram's bounds: 1, 2, 5, 10, 20, 50... ms below check_timeout_ms, then
+ * check_timeout_ms itself (a check that took longer was late). Before any thread counts. */
+void fcr_stats_init(struct fcr_stats *s, int64_t check_timeout_ms);
+
+/* Counts one check that took ms milliseconds in the histogram. */
+void fcr_stats_observe(struct fcr_stats *s, int64_t ms);
 
 void fcr_stats_add(uint64_t *counter, uint64_t n);
 
-/* Counts one finished check (result, generic, cache, DNS). */
+/* Counts one finished check (result, generic, cache, DNS, its duration). */
 void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached);
 
 /* Writes the counters to path atomically (a temporary file in the same directory, then rename).

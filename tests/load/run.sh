@@ -23,6 +23,8 @@ DNS_ZONES=$ROOT/tests/dns
 . "$HERE/../lib/dns.sh"
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=../prometheus/metrics.sh
+. "$HERE/../prometheus/metrics.sh"
 DNS_PORTS=$LOAD_DNS_PORT
 dns_isolate "$HERE/run.sh" "$BIN"
 
@@ -52,7 +54,9 @@ dead_then_alive() {
 	# fresh addresses all along (10.0.0.0/8): no check is answered by the cache, not even a temperror
 	load_run "$_n" -c "$CONC" -d $((DEAD + ALIVE)) -a 10.0.0.1 -A 16000000 -b "$BOUND" \
 		-T "$(awk -v b="$BOUND" 'BEGIN { print b + 20 }')"
-	sleep "$DEAD"
+	sleep $((DEAD - 2))
+	cp "$W/stats.prom" "$W/$_n.mid.prom" 2>/dev/null  # under load, the resolver dead
+	sleep 2
 	dnsctl_mode answer || fail_run "$_n: dnsctl did not switch to answer" cat "$W/dnsctl.log"
 	T=$MODE_AT
 	load_wait $(((DEAD + ALIVE) * 10 + 400))
@@ -60,6 +64,7 @@ dead_then_alive() {
 	STATS_UPTIME=$(stats_value fcrdns_uptime_seconds)
 	milter_down
 	judge "$_n"
+	judge_metrics "$_n"
 	if [ "$MILTER_RC" = 0 ]; then
 		pass_case "$_n: the milter stopped cleanly after the run (SIGTERM: exit 0)"
 	else
@@ -122,6 +127,28 @@ judge_waits() {
 	else
 		fail_case "$1: StatsFile not written since ${STATS_UPTIME:-never} s of uptime"
 	fi
+}
+
+# judge_metrics NAME: the StatsFile under load and the final one, as Prometheus reads them.
+judge_metrics() {
+	if ! command -v promtool >/dev/null 2>&1; then
+		fail_case "$1: promtool not found (Debian: prometheus; make deps installs it)"
+		return
+	fi
+	for _f in mid stats; do
+		_src=$W/$1.mid.prom
+		[ "$_f" = stats ] && _src=$W/stats.prom
+		_pr=$(prom_metrics_problems "$_src" "$CHECK_TIMEOUT" 2>&1 | head -n 5 | tr '\n' ';')
+		_what="under load"
+		[ "$_f" = stats ] && _what="at the end"
+		if [ -n "$_pr" ]; then
+			fail_case "$1: the StatsFile $_what: $_pr"
+		else
+			_wk=$(awk '$1 == "fcrdns_worker_threads" { print $2 }' "$_src")
+			_ck=$(awk '$1 == "fcrdns_check_duration_seconds_count" { print $2 }' "$_src")
+			pass_case "$1: the StatsFile $_what passes promtool check metrics, histogram consistent ($_ck checks, $_wk workers)"
+		fi
+	done
 }
 
 dead_then_alive verdict "OnTempError tempfail" "RejectAt mail"

@@ -38,6 +38,8 @@ chmod 755 "$W"   # the UserID daemon (nobody) must reach its socket's directory
 . "$HERE/../integration/lib.sh"
 # shellcheck source=deadns.sh
 . "$HERE/deadns.sh"
+# shellcheck source=../prometheus/metrics.sh
+. "$HERE/../prometheus/metrics.sh"
 
 # ---- daemons ----
 
@@ -435,10 +437,11 @@ if ready stats; then
 	done
 	check "[stats] counters match the traffic sent" "$_pr"
 	# Prometheus text: "# HELP name text", "# TYPE name type", samples "name[{labels}] number",
-	# each after its metric's TYPE line
+	# each after its metric's TYPE line (a histogram's: name_bucket, name_sum, name_count)
 	_bad=$(awk '
 		/^# HELP [a-z_]+ / { next }
 		/^# TYPE [a-z_]+ (counter|gauge)$/ { typed[$3] = 1; next }
+		/^# TYPE [a-z_]+ histogram$/ { typed[$3 "_bucket"] = typed[$3 "_sum"] = typed[$3 "_count"] = 1; next }
 		/^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9]+(\.[0-9]+)?$/ {
 			name = $1; sub(/\{.*/, "", name)
 			if (!(name in typed)) { print "line " NR ", no TYPE before it: " $0; exit }
@@ -447,6 +450,18 @@ if ready stats; then
 		{ print "line " NR ": " $0; exit }
 		END { if (n == 0) print "no samples" }' "$W/stats.prom" 2>&1)
 	check "[stats] the StatsFile is Prometheus text" "$_bad"
+	# the same traffic in the histogram (CheckTimeout 5: buckets up to le="5") and the gauges: two
+	# addresses in the cache, nothing running, the pool's 4 idle workers (jobs.c MIN_WORKERS)
+	_pr=""
+	for _kv in 'fcrdns_check_duration_seconds_count=3' 'fcrdns_check_duration_seconds_bucket{le="+Inf"}=3' \
+		'fcrdns_check_duration_seconds_bucket{le="5"}=3' fcrdns_cache_entries=2 \
+		fcrdns_checks_in_flight=0 fcrdns_worker_threads=4 \
+		"fcrdns_build_info{version=\"$(sed -n 's/.*FCR_VERSION "\(.*\)"/\1/p' "$HERE/../../milter/version.h")\"}=1"; do
+		_v=$(stat_value "${_kv%=*}")
+		[ "$_v" = "${_kv##*=}" ] || _pr="${_pr:+$_pr; }${_kv%=*} [$_v], expected ${_kv##*=}"
+	done
+	_pr="${_pr:+$_pr; }$(prom_metrics_problems "$W/stats.prom" 5 | head -n 3 | tr '\n' ' ')"
+	check "[stats] check-duration histogram, gauges and build_info; promtool check metrics passes" "${_pr%; }"
 fi
 
 section "GenericPatterns that hit a PCRE2 limit (CacheSize 0: every connection checks)"

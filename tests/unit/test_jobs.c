@@ -271,3 +271,29 @@ Test(concurrency, jobs_reload_reaches_queued_checks)
 	fcr_snapshot_install(NULL);
 	fcr_snapshot_put(old);
 }
+
+/* The StatsFile's gauges: checks in flight are the workers' running checks, not the queued ones. */
+Test(concurrency, jobs_running_and_workers_counted)
+{
+	struct fcr_jobs_stats st;
+	cr_assert_eq(fcr_jobs_start(POOL), 0);
+	struct blockers b;
+	block_workers(&b);
+	fcr_addr a = addr(POOL + 1);
+	struct fcr_job *queued = fcr_job_submit(b.snap, &a, 0);
+	fcr_jobs_get_stats(&st);
+	cr_expect_eq(st.running, (uint64_t)POOL);
+	cr_expect_eq(st.workers, (uint64_t)POOL);
+	cr_expect_eq(st.queued, 1);
+	unblock(&b);
+	struct fcr_check_result r = { 0 };
+	bool cached;
+	cr_assert(fcr_job_wait(queued, fcr_now_ms() + 10000, &r, &cached));
+	fcr_check_result_clear(&r);
+	fcr_job_put(queued);
+	fcr_jobs_get_stats(&st);
+	cr_expect_eq(st.running, 0);
+	fcr_jobs_stop();
+	fcr_jobs_get_stats(&st);
+	cr_expect_eq(st.workers, 0);
+}
