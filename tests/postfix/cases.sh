@@ -3,108 +3,9 @@
 # ::1 -> PTR localhost., localhost AAAA ::1), with the default scores of SPEC.md: pass 0, fail 3,
 # permerror 2, temperror 0, generic +1.
 
-_problems=""
-
-# report WHAT [FILE]...: one line for the case from $_problems; on failure, the tails of FILEs.
-report() {
-	_what=$1
-	shift
-	if [ -z "$_problems" ]; then
-		pass_case "$_what"
-	else
-		fail_case "$_what: $_problems"
-		for _f in "$@"; do
-			case $_f in
-			"$PF/mail/"*) show_head "$_f" ;;
-			*) show "$_f" ;;
-			esac
-		done
-	fi
-	_problems=""
-}
-
-# our_authres FILE: the Authentication-Results values whose authserv-id is ours (leading comments
-# and case ignored, as RFC 8601 reads them).
-our_authres() {
-	hvalues "$1" Authentication-Results | awk '{ v = $0
-		while (v ~ /^[ \t]*\(/) sub(/^[ \t]*\([^)]*\)/, "", v)
-		sub(/^[ \t]+/, "", v); id = tolower(v); sub(/[;( \t].*/, "", id)
-		if (id == "mx.test.example") print }'
-}
-
-# on_top FILE: true when the first header that Postfix did not add on delivery is our
-# Authentication-Results (Return-Path, X-Original-To, Delivered-To come from virtual(8) on delivery).
-on_top() {
-	_first=$(headers "$1" | grep -v -i -e '^return-path:' -e '^x-original-to:' -e '^delivered-to:' | head -n 1)
-	case $(printf '%s' "$_first" | tr '[:upper:]' '[:lower:]') in
-	"authentication-results: mx.test.example;"*) return 0 ;;
-	*) return 1 ;;
-	esac
-}
-
-# expect_ours FILE ADDRESS RESULT SCORE [PTR [generic]]: our three headers, each exactly once, with
-# these values, our Authentication-Results on top. PTR is the name shown (the confirmed one for pass).
-expect_ours() {
-	_f=$1 _a=$2 _r=$3 _s=$4 _p=${5:-} _g=${6:-}
-	case $_a in *:*) _pa="\"$_a\"" ;; *) _pa=$_a ;; esac
-	_ar=$(our_authres "$_f")
-	if [ "$(printf '%s' "$_ar" | grep -c .)" -ne 1 ]; then
-		problem "$(printf '%s' "$_ar" | grep -c .) Authentication-Results of mx.test.example, expected 1"
-	elif [ "$_r" = pass ]; then
-		[ "$_ar" = "mx.test.example; iprev=pass policy.iprev=$_pa ($_p)" ] ||
-			problem "Authentication-Results '$_ar', expected 'mx.test.example; iprev=pass policy.iprev=$_pa ($_p)'"
-	else
-		case $_ar in
-		"mx.test.example; iprev=$_r policy.iprev=$_pa ("*")") ;;
-		*) problem "Authentication-Results '$_ar', expected 'mx.test.example; iprev=$_r policy.iprev=$_pa (reason)'" ;;
-		esac
-	fi
-	on_top "$_f" || problem "our Authentication-Results is not the first header (before Received)"
-	_want="$_r ip=$_a${_p:+ ptr=$_p}${_g:+ generic=yes}"
-	_got=$(hvalues "$_f" X-FCrDNS)
-	[ "$_got" = "$_want" ] || problem "X-FCrDNS '$(printf '%s' "$_got" | tr '\n' '|')', expected '$_want'"
-	_got=$(hvalues "$_f" X-FCrDNS-Score)
-	if [ "$(printf '%s\n' "$_got" | grep -c .)" -ne 1 ] ||
-	   ! printf '%s\n' "$_got" | grep -qE '^-?[0-9]+(\.[0-9]+)?$' ||
-	   ! awk -v a="$_got" -v b="$_s" 'BEGIN { exit !(a + 0 == b + 0) }'; then
-		problem "X-FCrDNS-Score '$(printf '%s' "$_got" | tr '\n' '|')', expected $_s"
-	fi
-}
-
-# expect_none FILE: none of our headers (the milter did not see the message).
-expect_none() {
-	[ -z "$(our_authres "$1")" ] || problem "an Authentication-Results of mx.test.example"
-	[ "$(hcount "$1" X-FCrDNS)" -eq 0 ] || problem "an X-FCrDNS header"
-	[ "$(hcount "$1" X-FCrDNS-Score)" -eq 0 ] || problem "an X-FCrDNS-Score header"
-}
-
 # accepted ID: true when swaks saw the message queued (its transcript is $W/msg/ID.out).
 accepted() {
 	[ "$SWAKS_RC" -eq 0 ] && grep -q '^<- *250 .*queued as' "$W/msg/$1.out"
-}
-
-# deliver_case ID ADDRESS RESULT SCORE [PTR [generic]]: one message from ADDRESS, delivered with our
-# headers (expect_ours) and no other Authentication-Results.
-deliver_case() {
-	_id=$1
-	shift
-	message "$_id"
-	send "$_id" "$1"
-	if ! accepted "$_id"; then
-		problem "swaks from $1: not accepted (exit $SWAKS_RC)"
-		report "$_id" "$W/msg/$_id.out"
-		return
-	fi
-	_df=$(wait_delivered "$_id")
-	if [ -z "$_df" ]; then
-		problem "not delivered within 10 s"
-		report "$_id" "$PF/maillog" "$MLOG"
-		return
-	fi
-	expect_ours "$_df" "$@"
-	[ "$(hcount "$_df" Authentication-Results)" -eq 1 ] ||
-		problem "$(hcount "$_df" Authentication-Results) Authentication-Results headers, expected 1"
-	report "$_id: $1 $2 -- $(hvalues "$_df" X-FCrDNS)" "$_df"
 }
 
 # ---- our headers on delivered mail ----
@@ -123,34 +24,7 @@ headers_cases() {
 	deliver_case v6-fail 2001:db8::2 fail 3 mismatch6.test.example
 }
 
-# ---- forged headers ----
-
-# The sender's copies of our headers: every one must go, whatever its case, folding or comments.
-FORGED_1='Authentication-Results: mx.test.example; iprev=pass policy.iprev=127.0.0.3 (forged.example)'
-FORGED_2='X-FCrDNS: pass ip=127.0.0.3 ptr=forged.example'
-FORGED_3='x-fcrdns-score: -100'
-FORGED_4='Authentication-Results: (a comment first) MX.Test.Example; iprev=pass policy.iprev=192.0.2.1'
-FORGED_5='Authentication-Results: mx.test.example;
-	iprev=pass policy.iprev=127.0.0.3 (folded.forged.example)'
-FORGED_6='X-FCrDNS-Score: -50'
-# Foreign results stay, also one whose authserv-id merely starts with ours.
-FOREIGN_1='other.example; spf=pass smtp.mailfrom=sender.example'
-FOREIGN_2='mx.test.example.other; dkim=pass header.d=sender.example'
-
-# expect_foreign FILE: both foreign Authentication-Results are there, once, and nothing forged is.
-expect_foreign() {
-	for _v in "$FOREIGN_1" "$FOREIGN_2"; do
-		[ "$(hvalues "$1" Authentication-Results | grep -cxF -- "$_v")" -eq 1 ] ||
-			problem "foreign 'Authentication-Results: $_v' not kept once"
-	done
-	headers "$1" | grep -q -e 'forged\.example' -e '192\.0\.2\.1' -e '-100' -e '-50' &&
-		problem "a forged header is still there"
-}
-
-forged_message() {
-	message "$1" "$FORGED_1" "$FORGED_2" "Authentication-Results: $FOREIGN_1" "$FORGED_3" \
-		"$FORGED_4" "Authentication-Results: $FOREIGN_2" "$FORGED_5" "$FORGED_6"
-}
+# ---- forged headers (tests/lib/mta.sh has them) ----
 
 forged_cases() {
 	echo "# forged headers are removed, foreign ones kept"
@@ -164,6 +38,7 @@ forged_cases() {
 	else
 		expect_ours "$_f" 127.0.0.3 fail 3 mismatch.test.example
 		expect_foreign "$_f"
+		mta_save forged-fail fail
 		report "forged-fail: 127.0.0.3 -- forged pass headers gone, ours on top, foreign ones kept" "$_f"
 	fi
 	# three messages in one session (smtp-source -d): the removal is right for each, not only the first

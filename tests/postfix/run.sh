@@ -6,7 +6,8 @@
 # Prints one line per case and, last, "N passed, M failed"; exits 1 when a case failed.
 # FCR_PF_KEEP=1 keeps the scratch directory (Postfix instance, Maildir, logs, swaks transcripts);
 # FCR_PF_LOAD_MSGS=N sizes the SIGHUP-under-load run (default 1500); FCR_PF_BENCH_MSGS=N the two
-# throughput runs (default 1000 messages each; 0 skips them).
+# throughput runs (default 1000 messages each; 0 skips them). FCR_DELIVERED=DIR saves delivered
+# messages there for the rule sets (tests/spamassassin, tests/rspamd).
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -48,6 +49,10 @@ MCONF=$W/milter/fcrdns-milter.conf
 MLOG=$W/milter/milter.log
 mkdir -p "$W/milter" "$W/msg" "$W/dns"
 # UserID postfix: the milter drops root and hands its socket to the user Postfix runs as
+MTA_NAME=postfix
+MTA_PORT=2525
+MTA_BOXES="$PF/mail/box/new $PF/mail/box/cur"
+MTA_LOG=$PF/maillog
 MILTER_OPTS="-o Socket=unix:$SOCK -o UserID=postfix -o Nameservers=127.0.0.1:$DNS_UNBOUND_PORT
 	-o ExemptHosts=none -o AuthservID=mx.test.example -o Syslog=no"
 
@@ -62,27 +67,6 @@ setup_logs() {
 	show "$PF/maillog" 20
 }
 
-# policy [LINE]...: (re)writes the milter's configuration file: accept everything, plus LINEs.
-policy() {
-	{
-		echo "# written by tests/postfix/run.sh"
-		echo "CacheSize 1000"
-		for _l in "$@"; do echo "$_l"; done
-	} >"$MCONF"
-	chmod 644 "$MCONF"
-}
-
-# hup_and_wait: SIGHUP to the milter, then waits (up to 5 s) until it logs the reload.
-hup_and_wait() {
-	_r=$(reloads)
-	kill -HUP "$MILTER_PID"
-	poll 50 reloaded_since "$_r"
-}
-
-reloaded_since() {
-	[ "$(reloads)" -gt "$1" ]
-}
-
 # ---- start ----
 
 dns_start "$W/dns" nsd unbound || setup_failed "DNS servers not answering:$DNS_BAD"
@@ -95,6 +79,7 @@ fi
 policy
 milter_start || setup_failed "the milter did not come up"
 pf_start "$SOCK" || setup_failed "Postfix did not start (postfix -c $PF/etc)"
+mta_save_clear
 echo "# up: NSD, unbound, fcrdns-milter (pid $MILTER_PID), Postfix on 127.0.0.1:2525 and [::1]:2525 ($W)"
 
 # shellcheck source=cases.sh
