@@ -3,7 +3,8 @@
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
 #   make check      install test dependencies, build, run every test: unit, DNS integration, milter
 #                   (miltertest), Postfix end to end, docs, fuzz replay, clang, ASan/UBSan, TSan
-#   make bench      benchmarks
+#   make bench      benchmarks: the core, the daemon, Postfix with and without it, memory (as root; a
+#                   table and build/bench.json; FCR_BENCH_QUICK=1 for a short run)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
 # Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
@@ -122,7 +123,8 @@ check-integration: $(MILTER_BIN)
 check-milter: $(MILTER_BIN)
 	sh tests/milter/run.sh $(MILTER_BIN)
 
-# The throughput figures of the Postfix suite belong to make bench, not to every test run.
+# Throughput belongs to make bench (tests/bench/postfix.sh), not to every test run: the suite's own
+# figures are skipped here.
 check-postfix: $(MILTER_BIN)
 	FCR_PF_BENCH_MSGS=0 sh tests/postfix/run.sh $(MILTER_BIN)
 
@@ -218,7 +220,7 @@ $(BUILD)/fastdns: tests/bench/tools/fastdns.c
 # Everything optimised (the default OPT), then the core, the milter-protocol, Postfix and memory
 # benchmarks (about 10 minutes on 2 cores; FCR_BENCH_QUICK=1: about 2). Table on stdout and in
 # $(BUILD)/bench.json (flat JSON, numbers only).
-bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BUILD)/dnsctl $(BENCH_TOOLS)
+bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS)
 	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_TOOLS=$(BUILD) sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
 
 -include $(BENCH_OBJ:.o=.d)

@@ -151,6 +151,7 @@ postfix_bench() {
 	{ milter_up warm "UserID postfix" && _pids=$UP_PID && milter_up cold "UserID postfix" &&
 		_pids="$_pids $UP_PID" && null_up floor -F && _pids="$_pids $UP_PID"; } ||
 		die "a milter for Postfix did not come up (see $W/warm.log, $W/cold.log, $W/floor.log)"
+	# shellcheck disable=SC2034 # read by milter_up (system.sh)
 	MILTER_NS=""
 	pf_up || die "Postfix did not start: $(cat -v "$W/postfix-start.out" | head -n 5)"
 	# not timed: Postfix's processes up on every port, the warm milter's cache filled
