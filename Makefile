@@ -221,7 +221,8 @@ $(BUILD)/fastdns: tests/bench/tools/fastdns.c
 # benchmarks (15 minutes on 2 busy cores; FCR_BENCH_QUICK=1: about 2.5). Table on stdout and in
 # $(BUILD)/bench.json (flat JSON, numbers only).
 bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS)
-	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_TOOLS=$(BUILD) sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
+	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_CORE_JSON=$(BUILD)/bench-core.json FCR_BENCH_TOOLS=$(BUILD) \
+		sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
 
 -include $(BENCH_OBJ:.o=.d)
 

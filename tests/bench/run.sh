@@ -8,7 +8,8 @@
 # FCR_BENCH_JSON when set. Exits non-zero only when something breaks (a wrong result, a run with
 # errors, a crash, a server that does not start), never because something is slow.
 # The tools (milterload, null_milter, fastdns, bindsrc.so) are looked for in FCR_BENCH_TOOLS, else
-# next to fcrdns-milter. Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2 minutes),
+# next to fcrdns-milter; bench_core's own JSON goes to FCR_BENCH_CORE_JSON (default: the scratch
+# directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2.5 minutes),
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
 # real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS=5,
 # FCR_BENCH_SESSION_S=5, FCR_BENCH_PF_MSGS=1000, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000:
@@ -76,9 +77,11 @@ die() {
 CORE_OUT=$W/core.txt
 if [ -n "$CORE" ] && part core; then
 	echo "# bench_core ..."
-	# its keys as flat JSON too, when this bench_core can write them (-J FILE)
+	# its keys as flat JSON too, when this bench_core can write them (-J FILE); never a stale file
+	CORE_JSON=${FCR_BENCH_CORE_JSON:-$W/core.json}
+	rm -f "$CORE_JSON"
 	set --
-	"$CORE" -h 2>&1 | grep -q -e '-J' && set -- -J "$W/core.json"
+	"$CORE" -h 2>&1 | grep -q -e '-J' && set -- -J "$CORE_JSON"
 	# shellcheck disable=SC2086 # extra options for bench_core, e.g. "-q -r 1" for a quick look
 	"$CORE" ${FCR_BENCH_CORE_ARGS:-} "$@" >"$CORE_OUT" || die "bench_core (exit $?): see the lines above"
 else
@@ -290,6 +293,7 @@ cat "$CORE_OUT"
 echo
 cat "$W/dns.txt"
 echo
-awk -v JSON="${FCR_BENCH_JSON:-}" -f "$HERE/report.awk" "$W/core.json" "$W/keys" "$W/bad"
+[ -f "${CORE_JSON:-}" ] || CORE_JSON=$W/core.json
+awk -v JSON="${FCR_BENCH_JSON:-}" -f "$HERE/report.awk" "$CORE_JSON" "$W/keys" "$W/bad"
 [ -z "${FCR_BENCH_JSON:-}" ] || echo "(keys written to $FCR_BENCH_JSON)"
 [ ! -s "$W/bad" ]
