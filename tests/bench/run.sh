@@ -33,7 +33,8 @@ common_executable "$BIN" ${CORE:+"$CORE"}
 . "$HERE/../lib/dns.sh"
 DNS_NSD_PORT=5363
 DNS_UNBOUND_PORT=5364
-DNS_PORTS=$DNS_NSD_PORT-$DNS_UNBOUND_PORT
+# the ports the NOTE of dns_isolate names: NSD, unbound and fastdns (system.sh)
+DNS_PORTS=$DNS_NSD_PORT-5365
 dns_isolate "$HERE/run.sh" "$BIN" ${CORE:+"$CORE"}
 
 if [ "${FCR_BENCH_QUICK:-}" = 1 ]; then
