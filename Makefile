@@ -2,9 +2,10 @@
 #   make            build lib/libfcrdns.a and milter/fcrdns-milter
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
 #   make check      install test dependencies, build, run every test: unit, DNS integration, milter
-#                   (miltertest), Postfix end to end, load, Prometheus (promtool), fleet, docs,
-#                   fuzz replay, clang, ASan/UBSan, TSan
-#   make bench      benchmarks
+#                   (miltertest), Postfix and Sendmail end to end, load, Prometheus (promtool),
+#                   fleet, docs, fuzz replay, clang, ASan/UBSan, TSan
+#   make bench      benchmarks: the core, the daemon, Postfix with and without it, memory (as root; a
+#                   table and build/bench.json; FCR_BENCH_QUICK=1 for a short run)
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
 # Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
@@ -126,7 +127,8 @@ check-milter: $(MILTER_BIN)
 	@sh tests/deps.sh prometheus
 	sh tests/milter/run.sh $(MILTER_BIN)
 
-# The throughput figures of the Postfix suite belong to make bench, not to every test run.
+# Throughput belongs to make bench (tests/bench/postfix.sh), not to every test run: the suite's own
+# figures are skipped here.
 check-postfix: $(MILTER_BIN)
 	FCR_PF_BENCH_MSGS=0 sh tests/postfix/run.sh $(MILTER_BIN)
 
@@ -154,7 +156,8 @@ soak: $(MILTER_BIN) $(LOAD_BIN) $(LOADTOOLS)
 # clang, warnings as errors: compile everything, run nothing extra.
 check-clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang $(UNIT_BIN:$(BUILD)/%=build/clang/%) build/clang/fcrdns-milter \
-		build/clang/milterload build/clang/dnsctl build/clang/smtpsend
+		build/clang/milterload build/clang/dnsctl build/clang/smtpsend \
+		build/clang/null_milter build/clang/bindsrc.so build/clang/fastdns
 
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=address,undefined OPT="-O1 -g" \
@@ -213,8 +216,29 @@ $(BUILD)/smtpsend: tests/load/smtpsend.c
 
 -include $(LOADTOOLS:=.d)
 
-bench: $(MILTER_BIN) $(BENCH_BIN)
-	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
+# The yardstick milter and smtp-source's source-address shim of the system benchmarks (tests/bench/tools/).
+BENCH_TOOLS := $(BUILD)/null_milter $(BUILD)/bindsrc.so $(BUILD)/fastdns
+
+$(BUILD)/null_milter: tests/bench/tools/null_milter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -o $@ $< $(MILTER_LIBS) -pthread
+
+$(BUILD)/bindsrc.so: tests/bench/tools/bindsrc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(BUILD)/fastdns: tests/bench/tools/fastdns.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+-include $(BUILD)/null_milter.d $(BUILD)/bindsrc.d $(BUILD)/fastdns.d
+
+# Everything optimised (the default OPT), then the core, the milter-protocol, Postfix and memory
+# benchmarks (15 minutes on 2 busy cores; FCR_BENCH_QUICK=1: about 2.5). Table on stdout and in
+# $(BUILD)/bench.json (flat JSON, numbers only).
+bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS)
+	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_CORE_JSON=$(BUILD)/bench-core.json FCR_BENCH_TOOLS=$(BUILD) \
+		sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
 
 -include $(BENCH_OBJ:.o=.d)
 

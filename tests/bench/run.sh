@@ -1,11 +1,19 @@
 #!/bin/sh
-# Benchmarks: bench_core (the core over fake transports), then `fcrdns-milter -t - -j` against a real
-# NSD (authoritative) and unbound (recursive) on loopback, fed 2,000 generated client addresses.
+# Benchmarks: bench_core (the core over fake transports); `fcrdns-milter -t - -j` against a real NSD
+# (authoritative) and unbound (recursive) on loopback, fed 2,000 generated client addresses; then the
+# daemon: full milter sessions against the null milter (system.sh), smtp-source through a private
+# Postfix (postfix.sh), and its resident size with a million cached addresses (system.sh).
 #   usage: sh tests/bench/run.sh PATH/TO/fcrdns-milter [PATH/TO/bench_core]
-# Prints figures and a summary table; exits non-zero only when something breaks (a wrong result, a
-# crash, a server that does not start), never because something is slow.
-# FCR_BENCH_N=2000 sets the number of addresses; FCR_BENCH_CORE_ARGS="-q -r 1" makes bench_core quick;
-# FCR_BENCH_PASSES=3 sets the real-DNS passes of each kind; FCR_BENCH_KEEP=1 keeps the scratch directory.
+# Prints figures, then a table of every key with its target; writes the keys as flat JSON to
+# FCR_BENCH_JSON when set. Exits non-zero only when something breaks (a wrong result, a run with
+# errors, a crash, a server that does not start), never because something is slow.
+# The tools (milterload, null_milter, fastdns, bindsrc.so) are looked for in FCR_BENCH_TOOLS, else
+# next to fcrdns-milter; bench_core's own JSON goes to FCR_BENCH_CORE_JSON (default: the scratch
+# directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2.5 minutes),
+# FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
+# real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS=5,
+# FCR_BENCH_SESSION_S=5, FCR_BENCH_PF_MSGS=1000, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000:
+# the flatness figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -25,11 +33,37 @@ common_executable "$BIN" ${CORE:+"$CORE"}
 . "$HERE/../lib/dns.sh"
 DNS_NSD_PORT=5363
 DNS_UNBOUND_PORT=5364
-DNS_PORTS=$DNS_NSD_PORT-$DNS_UNBOUND_PORT
+# the ports the NOTE of dns_isolate names: NSD, unbound and fastdns (system.sh)
+DNS_PORTS=$DNS_NSD_PORT-5365
 dns_isolate "$HERE/run.sh" "$BIN" ${CORE:+"$CORE"}
 
+if [ "${FCR_BENCH_QUICK:-}" = 1 ]; then
+	: "${FCR_BENCH_CORE_ARGS=-q -r 1}" "${FCR_BENCH_N:=500}" "${FCR_BENCH_PASSES:=1}" "${FCR_BENCH_ROUNDS:=3}"
+	: "${FCR_BENCH_SESSION_S:=2}" "${FCR_BENCH_PF_MSGS:=300}" "${FCR_BENCH_MEM_N:=100000}"
+fi
+PARTS=" ${FCR_BENCH_PARTS:-core dns sessions postfix memory} "
 N=${FCR_BENCH_N:-2000}
-common_scratch fcrdns-bench "${FCR_BENCH_KEEP:-}" dns_stop
+TOOLS=$(common_abspath "${FCR_BENCH_TOOLS:-$(dirname "$BIN")}")
+ROOT=$(cd "$HERE/../.." && pwd)
+common_scratch fcrdns-bench "${FCR_BENCH_KEEP:-}" bench_stop
+: >"$W/keys"
+: >"$W/bad"
+: >"$W/core.json"
+# shellcheck source=system.sh
+. "$HERE/system.sh"
+# shellcheck source=postfix.sh
+. "$HERE/postfix.sh"
+
+bench_stop() {
+	pf_down
+	dns_stop
+}
+
+# part NAME: whether this run includes it
+part() {
+	case $PARTS in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 die() {
 	echo "bench: FAILED: $*" >&2
@@ -42,12 +76,17 @@ die() {
 # ---- 1. the core ----
 
 CORE_OUT=$W/core.txt
-if [ -n "$CORE" ]; then
+if [ -n "$CORE" ] && part core; then
 	echo "# bench_core ..."
+	# its keys as flat JSON too, when this bench_core can write them (-J FILE); never a stale file
+	CORE_JSON=${FCR_BENCH_CORE_JSON:-$W/core.json}
+	rm -f "$CORE_JSON"
+	set --
+	"$CORE" -h 2>&1 | grep -q -e '-J' && set -- -J "$CORE_JSON"
 	# shellcheck disable=SC2086 # extra options for bench_core, e.g. "-q -r 1" for a quick look
-	"$CORE" ${FCR_BENCH_CORE_ARGS:-} >"$CORE_OUT" || die "bench_core (exit $?): see the lines above"
+	"$CORE" ${FCR_BENCH_CORE_ARGS:-} "$@" >"$CORE_OUT" || die "bench_core (exit $?): see the lines above"
 else
-	echo "no bench_core given: core figures skipped" >"$CORE_OUT"
+	echo "core figures skipped (no bench_core given, or FCR_BENCH_PARTS without core)" >"$CORE_OUT"
 fi
 
 # ---- 2. real DNS: NSD + unbound on loopback ----
@@ -61,8 +100,11 @@ dns_require nsd unbound unbound-control dig awk
 
 awk -v N="$N" -v DIR="$W" -f "$HERE/gen.awk" || die "cannot generate the zones"
 
-# the zones gen.awk writes, NAME=FILE: NSD serves them, unbound has a stub zone for each
+# the zones gen.awk and pf_zones write, NAME=FILE: NSD serves them, unbound has a stub zone for each
 ZONES="bench.example.=bench.example.zone 10.127.in-addr.arpa.=rev4.zone c.f.0.0.8.b.d.0.1.0.0.2.ip6.arpa.=rev6.zone"
+if part postfix; then
+	ZONES="$ZONES $(pf_zones "$W")" || die "cannot generate the zones of the Postfix clients"
+fi
 
 {
 	cat <<EOF
@@ -221,19 +263,38 @@ best() {
 }
 
 PASSES=${FCR_BENCH_PASSES:-3}
-printf '%s\n' "real DNS: fcrdns-milter -t - -j, $N addresses (3/4 IPv4, 1/4 IPv6; 90% pass)," \
-	"NSD + unbound on loopback ($NSNOTE); best of $PASSES passes" >"$W/dns.txt"
-printf '%-36s %7s %12s %12s %12s %13s\n' "pass" "ms" "addresses/s" "queries/addr" "unbound q/a" \
-	"upstream q/a" >>"$W/dns.txt"
-echo "# real DNS: $N addresses, cold passes (unbound's cache flushed before each) ..."
-best cold "cold (resolver cache empty)" flush
-echo "# real DNS: warm passes ..."
-best warm "warm (unbound warm, own cache cold)"
-printf '%s\n' "queries/addr: questions fcrdns-milter sent (JSON \"queries\"); unbound q/a: queries unbound" \
-	"received; upstream q/a: unbound cache misses, i.e. queries it sent on to NSD" >>"$W/dns.txt"
+: >"$W/dns.txt"
+if part dns; then
+	printf '%s\n' "real DNS: fcrdns-milter -t - -j, $N addresses (3/4 IPv4, 1/4 IPv6; 90% pass)," \
+		"NSD + unbound on loopback ($NSNOTE); best of $PASSES passes" >"$W/dns.txt"
+	printf '%-36s %7s %12s %12s %12s %13s\n' "pass" "ms" "addresses/s" "queries/addr" "unbound q/a" \
+		"upstream q/a" >>"$W/dns.txt"
+	echo "# real DNS: $N addresses, cold passes (unbound's cache flushed before each) ..."
+	best cold "cold (resolver cache empty)" flush
+	key dns_cold_addrs_per_s "$(awk -v n="$N" -v ms="$_best" 'BEGIN { printf "%.0f", n * 1000 / ms }')"
+	echo "# real DNS: warm passes ..."
+	best warm "warm (unbound warm, own cache cold)"
+	key dns_warm_addrs_per_s "$(awk -v n="$N" -v ms="$_best" 'BEGIN { printf "%.0f", n * 1000 / ms }')"
+	printf '%s\n' "queries/addr: questions fcrdns-milter sent (JSON \"queries\"); unbound q/a: queries unbound" \
+		"received; upstream q/a: unbound cache misses, i.e. queries it sent on to NSD" >>"$W/dns.txt"
+fi
+
+# ---- 3. the daemon: milter sessions, Postfix, memory ----
+
+if part sessions || part memory; then
+	fastdns_up || die "fastdns does not answer on 127.0.0.1:$FASTDNS_PORT"
+fi
+part sessions && sessions_bench
+part postfix && postfix_bench
+part memory && memory_bench
 
 echo
-echo "==== summary ($(nproc) CPUs) ===="
+echo "==== summary ($(nproc) CPUs, load $(cut -d ' ' -f 1-3 /proc/loadavg)) ===="
 cat "$CORE_OUT"
 echo
 cat "$W/dns.txt"
+echo
+[ -f "${CORE_JSON:-}" ] || CORE_JSON=$W/core.json
+awk -v JSON="${FCR_BENCH_JSON:-}" -f "$HERE/report.awk" "$CORE_JSON" "$W/keys" "$W/bad"
+[ -z "${FCR_BENCH_JSON:-}" ] || echo "(keys written to $FCR_BENCH_JSON)"
+[ ! -s "$W/bad" ]

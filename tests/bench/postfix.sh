@@ -1,0 +1,170 @@
+# Postfix throughput for tests/bench/run.sh (sourced, POSIX sh, needs system.sh): smtp-source through a
+# private Postfix (tests/postfix/'s instance) to discard(8), one message a connection, each connection
+# from its own loopback address (bindsrc.so). Four smtpd services, measured in turn, A B C D, A B C D...:
+#   bare  127.0.0.1:2601  no milter
+#   floor 127.0.0.1:2602  the null milter -F (connect + end of message, one header)
+#   warm  127.0.0.1:2603  fcrdns-milter, every client already in its cache (127.20/16)
+#   cold  127.0.0.1:2604  fcrdns-milter, every client new to it (a fresh /16 per round, 127.21/16 on),
+#                         its DNS from unbound, which already holds every answer
+#
+#   pf_zones DIR          before NSD starts: the clients' PTR and A records (all pass), into DIR's
+#                         bench.example.zone and one reverse zone per /16; prints "NAME=FILE" pairs
+#   postfix_bench         the runs; keys postfix_{bare,floor,warm,cold} (msg/s) and the ratios
+
+PF_MSGS=${FCR_BENCH_PF_MSGS:-1000}
+PF_ROUNDS=${FCR_BENCH_ROUNDS:-5}
+PF_SESSIONS=20
+
+pf_zones() {
+	_b=19
+	while [ "$_b" -le $((20 + PF_ROUNDS)) ]; do
+		awk -v b="$_b" -v n="$PF_MSGS" -v dir="$1" 'BEGIN {
+			z = dir "/pf" b ".zone"; fz = dir "/bench.example.zone"
+			printf "$TTL 3600\n%s.127.in-addr.arpa. 3600 IN SOA ns.bench.example. hostmaster.bench.example. 1 3600 600 86400 3600\n", b >z
+			printf "%s.127.in-addr.arpa. 3600 IN NS ns.bench.example.\n", b >z
+			for (i = 1; i <= n; i++) {
+				c = int(i / 256); d = i % 256
+				printf "%d.%d.%s.127.in-addr.arpa. 3600 IN PTR p-%s-%d-%d.bench.example.\n", d, c, b, b, c, d >z
+				printf "p-%s-%d-%d.bench.example. 3600 IN A 127.%s.%d.%d\n", b, c, d, b, c, d >>fz
+				print "127." b "." c "." d >(dir "/pf" b ".addrs")
+			}
+		}' || return 1
+		printf '%s.127.in-addr.arpa.=pf%s.zone\n' "$_b" "$_b"
+		_b=$((_b + 1))
+	done
+}
+
+# pf_up: the instance in $W/pf with the four services; 0 once they all listen.
+pf_up() {
+	PF=$W/pf
+	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
+	sed -e "s|@PF@|$PF|g" -e "s|@SOCK@|$W/warm.sock|g" "$ROOT/tests/postfix/main.cf.in" >"$PF/etc/main.cf"
+	{
+		grep -v ' inet ' "$ROOT/tests/postfix/master.cf.in"
+		for _s in "2601 -o smtpd_milters=" "2602 -o smtpd_milters=unix:$W/floor.sock" \
+			"2603 -o smtpd_milters=unix:$W/warm.sock" "2604 -o smtpd_milters=unix:$W/cold.sock"; do
+			echo "127.0.0.1:${_s%% *} inet n - n - - smtpd ${_s#* }"
+		done
+	} >"$PF/etc/master.cf"
+	chown postfix "$PF/data"
+	script -qec "postfix -c $PF/etc start" /dev/null >"$W/postfix-start.out" 2>&1 || return 1
+	PF_STARTED=1
+	for _p in 2601 2602 2603 2604; do
+		_i=0
+		until ss -Hltn "sport = :$_p" | grep -q .; do
+			[ "$_i" -lt 100 ] || return 1
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+	done
+}
+
+pf_down() {
+	[ "${PF_STARTED:-0}" = 1 ] && postfix -c "$W/pf/etc" stop >/dev/null 2>&1
+	PF_STARTED=0
+}
+
+pf_queued() {
+	find "$W/pf/spool/incoming" "$W/pf/spool/active" "$W/pf/spool/deferred" -type f 2>/dev/null | wc -l
+}
+
+# blast PORT BLOCK: PF_MSGS messages from 127.BLOCK.0.1 on; prints msg/s, or "failed: why" when
+# smtp-source failed or Postfix logged a warning or error meanwhile.
+blast() {
+	_i=0
+	while [ "$(pf_queued)" -gt 0 ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
+	_l0=$(wc -l <"$W/pf/maillog")
+	_t0=$(now_ms)
+	LD_PRELOAD=$TOOLS/bindsrc.so FCR_BINDSRC_BASE=127.$2.0.1 FCR_BINDSRC_COUNT=$PF_MSGS \
+		timeout -k 2 120 smtp-source -s "$PF_SESSIONS" -m "$PF_MSGS" -l 1000 -f sender@sender.example \
+		-t bench@discard.example "127.0.0.1:$1" >"$W/smtp-source.out" 2>&1
+	_rc=$?
+	_ms=$(($(now_ms) - _t0))
+	_warn=$(tail -n +$((_l0 + 1)) "$W/pf/maillog" | grep -E 'warning:|error:|fatal:|panic:' | head -n 1)
+	if [ "$_rc" -ne 0 ]; then
+		echo "failed: smtp-source exit $_rc: $(head -c 160 "$W/smtp-source.out")"
+	elif [ -n "$_warn" ]; then
+		echo "failed: $(echo "$_warn" | cut -c 1-200)"
+	else
+		awk -v n="$PF_MSGS" -v ms="$_ms" 'BEGIN { printf "%.1f\n", n * 1000 / (ms ? ms : 1) }'
+	fi
+}
+
+# pf_run ROUND NAME PORT BLOCK: one timed run, its rate appended to $W/pf-NAME.rates.
+pf_run() {
+	_res=$(blast "$3" "$4")
+	case $_res in
+	failed*) bad "postfix_$2" "round $1: $_res" ;;
+	*) echo "$_res" >>"$W/pf-$2.rates" ;;
+	esac
+	printf ' %s %s' "$2" "$_res"
+}
+
+# checks_since NAME BEFORE WORD: log lines of milter NAME with WORD, less BEFORE.
+checks_since() {
+	echo $(($(logged "$1" "$3") - $2))
+}
+
+pf_rounds() {
+	_r=1
+	while [ "$_r" -le "$PF_ROUNDS" ]; do
+		_w0=$(logged warm 'cached=yes')
+		_c0=$(logged cold 'cached=no')
+		printf '#   round %d:' "$_r"
+		pf_run "$_r" bare 2601 20
+		pf_run "$_r" floor 2602 20
+		pf_run "$_r" warm 2603 20
+		pf_run "$_r" cold 2604 $((20 + _r))
+		echo
+		# what makes warm warm and cold cold, from the milters' own logs
+		[ "$(checks_since warm "$_w0" 'cached=yes')" -eq "$PF_MSGS" ] ||
+			bad postfix_warm "round $_r: $(checks_since warm "$_w0" 'cached=yes') cache hits, $PF_MSGS expected"
+		[ "$(checks_since cold "$_c0" 'cached=no')" -eq "$PF_MSGS" ] ||
+			bad postfix_cold "round $_r: $(checks_since cold "$_c0" 'cached=no') uncached checks, $PF_MSGS expected"
+		_r=$((_r + 1))
+	done
+}
+
+# pf_ratio NAME A B: NAME = median(A) / median(B), when both have figures.
+pf_ratio() {
+	[ -s "$W/pf-$2.rates" ] && [ -s "$W/pf-$3.rates" ] || return 0
+	if grep -q -e "^postfix_$2 " -e "^postfix_$3 " "$W/bad" 2>/dev/null; then
+		bad "$1" "a run it depends on failed"
+		return 0
+	fi
+	key "$1" "$(awk -v a="$(median <"$W/pf-$2.rates")" -v b="$(median <"$W/pf-$3.rates")" \
+		'BEGIN { printf "%.3f", a / b }')"
+}
+
+postfix_bench() {
+	if [ "$(id -u)" -ne 0 ] || [ "$FCR_ITEST_NS" != private ] || ! command -v smtp-source >/dev/null 2>&1; then
+		echo "# Postfix: skipped (needs root, a private network namespace and smtp-source)"
+		return 0
+	fi
+	echo "# Postfix: smtp-source -s $PF_SESSIONS, $PF_MSGS messages a run, $PF_ROUNDS rounds of bare floor warm cold ..."
+	chmod 755 "$W"
+	# every client's answers in unbound before anything is timed (fcrdns-milter -t asks for them all)
+	cat "$W"/pf*.addrs | "$BIN" -c "$W/fcrdns-milter.conf" -t - -j >"$W/pf-unbound-warmup.json" 2>&1 ||
+		die "the Postfix clients do not all pass through unbound (see $W/pf-unbound-warmup.json)"
+	# the milters hand their sockets to the user Postfix runs as
+	MILTER_NS=127.0.0.1:$DNS_UNBOUND_PORT
+	{ milter_up warm "UserID postfix" && _pids=$UP_PID && milter_up cold "UserID postfix" &&
+		_pids="$_pids $UP_PID" && null_up floor -F && _pids="$_pids $UP_PID"; } ||
+		die "a milter for Postfix did not come up (see $W/warm.log, $W/cold.log, $W/floor.log)"
+	# shellcheck disable=SC2034 # read by milter_up (system.sh)
+	MILTER_NS=""
+	pf_up || die "Postfix did not start: $(cat -v "$W/postfix-start.out" | head -n 5)"
+	# not timed: Postfix's processes up on every port, the warm milter's cache filled
+	for _p in 2601 2602 2603; do blast "$_p" 20 >/dev/null; done
+	blast 2604 19 >/dev/null
+	pf_rounds
+	for _v in bare floor warm cold; do
+		[ -s "$W/pf-$_v.rates" ] && key "postfix_$_v" "$(median <"$W/pf-$_v.rates")"
+	done
+	pf_ratio postfix_floor_vs_bare floor bare
+	pf_ratio postfix_warm_vs_floor warm floor
+	pf_ratio postfix_cold_vs_floor cold floor
+	pf_down
+	# shellcheck disable=SC2086 # a list of pids
+	stop_all $_pids
+}
