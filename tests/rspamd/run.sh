@@ -1,7 +1,10 @@
 #!/bin/sh
 # Checks conf/rspamd/: `rspamadm configtest` of Debian's stock configuration plus our rules, then
 # scans the messages of tests/spamassassin/messages/ with a real rspamd and compares the symbols.
-#   sh tests/rspamd/run.sh [RULES_DIR]        (RULES_DIR: the local.d directory, default conf/rspamd/local.d)
+#   sh tests/rspamd/run.sh [RULES_DIR] [--messages DIR]...
+# RULES_DIR: the local.d directory, default conf/rspamd/local.d. --messages DIR scans the *.eml there
+# too: messages that really went through the milter (the MTA suites save them with FCR_DELIVERED=DIR);
+# a DIR without any is a failure.
 # Both run inside `unshare -n -m` (root needed), with /etc/resolv.conf and rspamd's resolver
 # pointed at 127.0.0.1, so that nothing they look up leaves the machine. The messages' "# Expect:" / "# Absent:" lines are shared
 # with the SpamAssassin test; FCRDNS_AR_* (SpamAssassin only) and the scores are not checked here.
@@ -11,14 +14,23 @@ PATH=$PATH:/usr/sbin:/sbin
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/common.sh
 . "$HERE/../lib/common.sh"
-RULES=${1:-$HERE/../../conf/rspamd/local.d}
 MSGS=$HERE/../spamassassin/messages
 
 if [ "${FCR_RSPAMD_INNER:-}" != 1 ]; then
+	RULES=$HERE/../../conf/rspamd/local.d
+	MSGDIRS=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--messages) [ $# -ge 2 ] || common_usage "[RULES_DIR] [--messages DIR]..."; MSGDIRS="$MSGDIRS $2"; shift ;;
+		-*) common_usage "[RULES_DIR] [--messages DIR]..." ;;
+		*) RULES=$1 ;;
+		esac
+		shift
+	done
 	common_require "apt-get install -y rspamd" rspamd rspamadm rspamc unshare ss
 	common_scratch fcrdns-rspamd ""
-	export W RULES FCR_RSPAMD_INNER=1
-	unshare -n -m sh "$0" "$RULES"
+	export W RULES MSGDIRS FCR_RSPAMD_INNER=1
+	unshare -n -m sh "$0"
 	exit $?
 fi
 
@@ -71,7 +83,9 @@ names() {
 		tr -s ', \t' '\n' | sed -e 's/=.*//' -e '/^$/d' -e '/^FCRDNS_AR_/d'
 }
 
-for m in "$MSGS"/*.eml; do
+# scan NAME FILE: one case, the symbols rspamd reports against the file's "# Expect:" / "# Absent:".
+scan() {
+	m=$2
 	awk 'body || !/^# / { body = 1; print }' "$m" |
 		rspamc -h 127.0.0.1:11333 -t 30 symbols >"$W/scan.out" 2>&1
 	sed -n 's/^Symbol: \(FCRDNS_[A-Z_]*\).*/\1/p' "$W/scan.out" >"$W/hits"
@@ -80,11 +94,21 @@ for m in "$MSGS"/*.eml; do
 	for r in $(names Expect "$m"); do grep -qx "$r" "$W/hits" || why="$why $r missing;"; done
 	for r in $(names Absent "$m"); do grep -qx "$r" "$W/hits" && why="$why $r hit;"; done
 	if [ -z "$why" ]; then
-		pass_case "$(basename "$m"): $(paste -sd' ' "$W/hits")"
+		pass_case "$1: $(paste -sd' ' "$W/hits")"
 	else
-		fail_case "$(basename "$m"):$why"
+		fail_case "$1:$why"
 		sed -e 's/^/    | /' "$W/scan.out"
 	fi
+}
+
+for m in "$MSGS"/*.eml; do
+	scan "$(basename "$m")" "$m"
+done
+for d in $MSGDIRS; do
+	ls "$d"/*.eml >/dev/null 2>&1 || fail_case "$d: no delivered messages (*.eml)"
+	for m in "$d"/*.eml; do
+		[ -f "$m" ] && scan "delivered $(basename "$m")" "$m"
+	done
 done
 kill $PID 2>/dev/null
 wait $PID 2>/dev/null

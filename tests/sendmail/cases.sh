@@ -249,10 +249,12 @@ hang_cases() {
 	*) problem "got '$(refused_reply hang)', expected a 4xx reply" ;;
 	esac
 	[ -z "$(sm_qid hang)" ] || problem "queued as $(sm_qid hang)"
-	[ "$_ms" -ge $((_r * 1000 - 500)) ] && [ "$_ms" -le $((_r * 1000 + 4000)) ] ||
+	# the stopped milter's socket still accepts connections (the kernel's backlog): what cuts the
+	# session off is R:, waiting for the reply to the negotiation (slack for a busy machine)
+	[ "$_ms" -ge $((_r * 1000 - 500)) ] && [ "$_ms" -le $((_r * 1000 + 6000)) ] ||
 		problem "the session took $_ms ms, expected about ${_r} s"
-	sm_log_since "$_mark" | grep -qF 'Milter (fcrdns): timeout' ||
-		problem "Sendmail did not log a timeout of the milter"
+	sm_log_since "$_mark" | grep -qF 'Milter (fcrdns): timeout before data read, where=negotiate' ||
+		problem "Sendmail did not log 'Milter (fcrdns): timeout before data read, where=negotiate'"
 	report "hang: 127.0.0.2 with the milter stopped -- $(refused_reply hang) after $_ms ms" "$W/msg/hang.out" "$SM_LOG"
 	deliver_case after-hang 127.0.0.2 pass 0 good.test.example
 	has_delivered hang && problem "the message of the hung session was delivered"
