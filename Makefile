@@ -21,7 +21,9 @@ OPT      ?= -O2 -g
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
 CFLAGS   ?=
 PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS)
+DATADIR  ?= $(PREFIX)/share/fcrdns-milter
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS) \
+            -DFCR_DATADIR='"$(DATADIR)"'
 LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) \
               $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
 MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)

@@ -215,7 +215,7 @@ static void check_patterns(const uint8_t *text, size_t n)
 {
 	char err[512];
 	memset(err, 'X', sizeof(err));
-	fcr_generic *g = fcr_generic_new(list_path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(list_path, NULL, err, sizeof(err));
 	if (!g) {
 		size_t len = fuzz_check_buffer("pattern error", err, sizeof(err));
 		size_t plen = strlen(list_path);

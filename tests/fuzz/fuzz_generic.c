@@ -25,8 +25,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
 		abort();
 	close(fd);
-	builtin = fcr_generic_new(NULL, err, sizeof(err));
-	patterns = fcr_generic_new(path, err, sizeof(err));
+	builtin = fcr_generic_new(NULL, NULL, err, sizeof(err));
+	patterns = fcr_generic_new(path, NULL, err, sizeof(err));
 	unlink(path);
 	if (!builtin || !patterns) {
 		fprintf(stderr, "fuzz_generic: setup failed: %s\n", err);

@@ -64,7 +64,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	make_long_names();
 	conf = fcr_config_load("/dev/null", overrides, sizeof(overrides) / sizeof(overrides[0]), err,
 	                       sizeof(err));
-	generic = fcr_generic_new(NULL, err, sizeof(err));
+	generic = fcr_generic_new(NULL, NULL, err, sizeof(err));
 	if (!conf || !generic) {
 		fprintf(stderr, "fuzz_lookup_check: setup failed: %s\n", err);
 		abort();
