@@ -3,7 +3,7 @@
 #   make run        install what is missing, build, run in the foreground with conf/fcrdns-milter.conf
 #   make check      install test dependencies, build, run every test: unit, DNS integration, milter
 #                   (miltertest), Postfix end to end, docs, fuzz replay, clang, ASan/UBSan, TSan
-#   make bench      benchmarks
+#   make bench      benchmarks, and generic-name rules against SpamAssassin's and rspamd's
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
 # Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
@@ -69,6 +69,15 @@ $(BUILD)/milter/%.o: milter/%.c
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CRIT_CFLAGS) -Ilib -Imilter -Itests/unit -c -o $@ $<
+
+# config.o holds DATADIR (the default GenericNames file): rebuilt when it changes, so that
+# `make install PREFIX=/usr` after a plain `make` does not keep the /usr/local path.
+DATADIR_STAMP := $(BUILD)/datadir.$(shell printf '%s' '$(DATADIR)' | cksum | cut -d' ' -f1)
+$(DATADIR_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/datadir.*
+	@touch $@
+$(BUILD)/lib/config.o: $(DATADIR_STAMP)
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -199,14 +208,22 @@ $(BUILD)/smtpsend: tests/load/smtpsend.c
 
 -include $(LOADTOOLS:=.d)
 
-bench: $(MILTER_BIN) $(BENCH_BIN)
+bench: $(MILTER_BIN) $(BENCH_BIN) $(BUILD)/generic-judge
 	sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
+	sh tests/generic/compare.sh $(BUILD)/generic-judge
+
+# The generic-name rules over a labelled set, for tests/generic/compare.sh.
+$(BUILD)/generic-judge: tests/generic/judge.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -o $@ $< $(LIB_A) $(LDLIBS_LIB)
 
 -include $(BENCH_OBJ:.o=.d)
 
 # ---- installing ----
 # `make install PREFIX=/usr DESTDIR=/tmp/stage` for a package. The configuration is read from
-# /etc/fcrdns-milter.conf whatever PREFIX is; the example goes to DOCDIR, not over a live one.
+# /etc/fcrdns-milter.conf whatever PREFIX is; the example goes to DOCDIR, not over a live one. The
+# shipped GenericNames file goes to DATADIR ($(PREFIX)/share/fcrdns-milter), where the binary,
+# built with the same PREFIX, looks for it by default.
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/fcrdns-milter
@@ -222,6 +239,7 @@ install: all
 	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(SBINDIR)/fcrdns-milter
 	install -D -m 0644 man/fcrdns-milter.8 $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8
 	install -D -m 0644 man/fcrdns-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5
+	install -D -m 0644 conf/generic-names $(DESTDIR)$(DATADIR)/generic-names
 	for f in $(DOC_FILES); do \
 		install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f#conf/} || exit 1; \
 	done
@@ -235,7 +253,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fcrdns-milter $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8 \
 		$(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5 $(DESTDIR)$(UNITDIR)/fcrdns-milter.service \
-		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf
+		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf \
+		$(DESTDIR)$(DATADIR)/generic-names
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	for f in $(DOC_FILES); do rm -f $(DESTDIR)$(DOCDIR)/$${f#conf/}; done
 	-rmdir $(DESTDIR)$(DOCDIR)/rspamd/local.d $(DESTDIR)$(DOCDIR)/rspamd $(DESTDIR)$(DOCDIR)/postfix \
 		$(DESTDIR)$(DOCDIR)/sendmail $(DESTDIR)$(DOCDIR)/spamassassin $(DESTDIR)$(DOCDIR) 2>/dev/null

@@ -138,9 +138,14 @@ struct tokens {
 	int pool, server;
 };
 
-static struct tokens scan_tokens(const char *s, size_t n)
+/* The words (runs of letters) of one label. A pool word counts when it is the whole label or the
+ * label has digits ("dsl", "ppp1234", "cust-12"), as generated names have: "customer-portal" is a
+ * name chosen for a host. */
+static void label_tokens(const char *s, size_t n, struct tokens *t)
 {
-	struct tokens t = { -1, -1 };
+	bool digits = false;
+	for (size_t i = 0; i < n && !digits; i++)
+		digits = fcr_g_digit(s[i]);
 	for (size_t i = 0; i < n;) {
 		if (!fcr_g_alpha(s[i])) {
 			i++;
@@ -149,10 +154,21 @@ static struct tokens scan_tokens(const char *s, size_t n)
 		size_t start = i;
 		while (i < n && fcr_g_alpha(s[i]))
 			i++;
-		if (t.server < 0)
-			t.server = in_list(server_words, NWORDS(server_words), s + start, i - start);
-		if (t.pool < 0)
-			t.pool = in_list(pool_words, NWORDS(pool_words), s + start, i - start);
+		if (t->server < 0)
+			t->server = in_list(server_words, NWORDS(server_words), s + start, i - start);
+		if (t->pool < 0 && (digits || i - start == n))
+			t->pool = in_list(pool_words, NWORDS(pool_words), s + start, i - start);
+	}
+}
+
+static struct tokens scan_tokens(const char *s, size_t n)
+{
+	struct tokens t = { -1, -1 };
+	for (size_t start = 0; start < n;) {
+		const char *dot = memchr(s + start, '.', n - start);
+		size_t end = dot ? (size_t)(dot - s) : n;
+		label_tokens(s + start, end - start, &t);
+		start = end + 1;
 	}
 	return t;
 }

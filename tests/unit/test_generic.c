@@ -118,6 +118,13 @@ Test(generic, pool_words_count_in_the_host_part_only)
 		{ "mail.dsl.example.com", "198.51.100.7", false },
 		{ "static.cable.example.net", "198.51.100.7", true },
 		{ "cable.example", "198.51.100.7", false },
+		/* a pool word counts as a label of its own or in a label with digits, as generated
+		 * names have it: "customer-portal" is a name chosen for a host */
+		{ "customer-portal.example.com", "198.51.100.7", false },
+		{ "mobile-api.example.com", "198.51.100.7", false },
+		{ "wifi-login.example.net", "198.51.100.7", false },
+		{ "customer-static-190-12-34.example.net", "198.51.100.7", true },
+		{ "cust-12.example.net", "198.51.100.7", true },
 		/* pool words are whole tokens */
 		{ "dynamo7.example.net", "198.51.100.7", false },
 		{ "poolside1.example.net", "198.51.100.7", false },
