@@ -205,7 +205,7 @@ Test(generic_why, short_tags_and_size)
 	fcr_generic_why(t, NULL, NULL, tiny, sizeof(tiny));
 	cr_expect_eq(strlen(tiny), 5);
 	/* a reason a cache can keep in four bytes */
-	cr_expect_leq(sizeof(struct fcr_generic_tag), 4);
+	cr_expect(sizeof(struct fcr_generic_tag) <= 4);
 }
 
 /* GenericNames: the shipped file by default, used only where it is installed (as the default
