@@ -26,11 +26,12 @@ struct fcr_generic {
  * "ip" (same reason). */
 static const char *const pool_words[] = {
 	"adsl", "bb", "broadband", "cable", "cablemodem", "catv", "cgnat", "client", "clients",
-	"cpe", "cust", "customer", "customers", "dhcp", "dhcpd", "dial", "dialin", "dialip", "dialup",
-	"dclient", "dip", "dsl", "dyn", "dyndsl", "dynamic", "dynamicip", "dynip", "fios", "ftth", "fttb", "fttc", "fttp",
-	"fttx", "gpon", "gprs", "hfc", "home", "hsd", "hsi", "kabel", "lte", "mobile", "modemcable",
-	"nat", "pool", "pools", "ppp", "pppoa", "pppoe", "res", "resnet", "residential", "sdsl", "subscriber", "umts", "user",
-	"users", "vdsl", "wifi", "wimax", "wireless", "wlan", "xdsl",
+	"cpe", "cust", "customer", "customers", "dclient", "dhcp", "dhcpd", "dial", "dialin",
+	"dialip", "dialup", "dip", "dsl", "dyn", "dynamic", "dynamicip", "dyndsl", "dynip", "fios",
+	"fttb", "fttc", "ftth", "fttp", "fttx", "gpon", "gprs", "hfc", "home", "hsd", "hsi",
+	"kabel", "lte", "mobile", "modemcable", "nat", "pool", "pools", "ppp", "pppoa", "pppoe",
+	"res", "residential", "resnet", "sdsl", "subscriber", "umts", "user", "users", "vdsl",
+	"wifi", "wimax", "wireless", "wlan", "xdsl",
 };
 
 /* Tokens that say "this is a server on purpose": they outweigh pool words and shapes, not the
