@@ -6,7 +6,8 @@
 #                   samples and on the mail those delivered, load, Prometheus (promtool), fleet,
 #                   docs, fuzz replay, clang, ASan/UBSan, TSan
 #   make bench      benchmarks: the core, the daemon, Postfix with and without it, memory (as root; a
-#                   table and build/bench.json; FCR_BENCH_QUICK=1 for a short run)
+#                   table and build/bench.json; FCR_BENCH_QUICK=1 for a short run), and the
+#                   generic-name rules against SpamAssassin's and rspamd's
 #   make fuzz       run the fuzz targets for FUZZ_SECONDS each
 #   make install / uninstall   PREFIX (default /usr/local), DESTDIR
 # Variables: CC, BUILD (object directory), SAN (e.g. address,undefined), PREFIX, DESTDIR.
@@ -24,7 +25,9 @@ OPT      ?= -O2 -g
 SANFLAGS := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all,)
 CFLAGS   ?=
 PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
-CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS)
+DATADIR  ?= $(PREFIX)/share/fcrdns-milter
+CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS) \
+            -DFCR_DATADIR='"$(DATADIR)"'
 LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) \
               $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
 MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)
@@ -70,6 +73,15 @@ $(BUILD)/milter/%.o: milter/%.c
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CRIT_CFLAGS) -Ilib -Imilter -Itests/unit -c -o $@ $<
+
+# config.o holds DATADIR (the default GenericNames file): rebuilt when it changes, so that
+# `make install PREFIX=/usr` after a plain `make` does not keep the /usr/local path.
+DATADIR_STAMP := $(BUILD)/datadir.$(shell printf '%s' '$(DATADIR)' | cksum | cut -d' ' -f1)
+$(DATADIR_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/datadir.*
+	@touch $@
+$(BUILD)/lib/config.o: $(DATADIR_STAMP)
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
@@ -257,15 +269,23 @@ $(BUILD)/fastdns: tests/bench/tools/fastdns.c
 # Everything optimised (the default OPT), then the core, the milter-protocol, Postfix and memory
 # benchmarks (15 minutes on 2 busy cores; FCR_BENCH_QUICK=1: about 2.5). Table on stdout and in
 # $(BUILD)/bench.json (flat JSON, numbers only).
-bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS)
+bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS) $(BUILD)/generic-judge
 	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_CORE_JSON=$(BUILD)/bench-core.json FCR_BENCH_TOOLS=$(BUILD) \
 		sh tests/bench/run.sh $(MILTER_BIN) $(BENCH_BIN)
+	sh tests/generic/compare.sh $(BUILD)/generic-judge
+
+# The generic-name rules over a labelled set, for tests/generic/compare.sh.
+$(BUILD)/generic-judge: tests/generic/judge.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ilib -o $@ $< $(LIB_A) $(LDLIBS_LIB)
 
 -include $(BENCH_OBJ:.o=.d)
 
 # ---- installing ----
 # `make install PREFIX=/usr DESTDIR=/tmp/stage` for a package. The configuration is read from
-# /etc/fcrdns-milter.conf whatever PREFIX is; the example goes to DOCDIR, not over a live one.
+# /etc/fcrdns-milter.conf whatever PREFIX is; the example goes to DOCDIR, not over a live one. The
+# shipped GenericNames file goes to DATADIR ($(PREFIX)/share/fcrdns-milter), where the binary,
+# built with the same PREFIX, looks for it by default.
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 DOCDIR   ?= $(PREFIX)/share/doc/fcrdns-milter
@@ -282,6 +302,7 @@ install: all
 	install -D -m 0755 milter/fcrdns-milter $(DESTDIR)$(SBINDIR)/fcrdns-milter
 	install -D -m 0644 man/fcrdns-milter.8 $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8
 	install -D -m 0644 man/fcrdns-milter.conf.5 $(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5
+	install -D -m 0644 conf/generic-names $(DESTDIR)$(DATADIR)/generic-names
 	for f in $(DOC_FILES); do \
 		install -D -m 0644 $$f $(DESTDIR)$(DOCDIR)/$${f#conf/} || exit 1; \
 	done
@@ -295,7 +316,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/fcrdns-milter $(DESTDIR)$(MANDIR)/man8/fcrdns-milter.8 \
 		$(DESTDIR)$(MANDIR)/man5/fcrdns-milter.conf.5 $(DESTDIR)$(UNITDIR)/fcrdns-milter.service \
-		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf
+		$(DESTDIR)$(SYSUSERSDIR)/fcrdns-milter.conf $(DESTDIR)$(TMPFILESDIR)/fcrdns-milter.conf \
+		$(DESTDIR)$(DATADIR)/generic-names
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 	for f in $(DOC_FILES); do rm -f $(DESTDIR)$(DOCDIR)/$${f#conf/}; done
 	-rmdir $(DESTDIR)$(DOCDIR)/rspamd/local.d $(DESTDIR)$(DOCDIR)/rspamd $(DESTDIR)$(DOCDIR)/postfix \
 		$(DESTDIR)$(DOCDIR)/sendmail $(DESTDIR)$(DOCDIR)/spamassassin $(DESTDIR)$(DOCDIR)/prometheus \

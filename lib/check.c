@@ -203,13 +203,16 @@ static void mark_generic(struct fcr_check_result *r, const fcr_generic *g)
 	int pick = r->confirmed;
 	for (size_t i = 0; i < r->nnames; i++) {
 		struct fcr_name *nm = &r->names[i];
-		nm->generic = g && fcr_generic_judge(g, nm->name, &r->addr, &nm->pattern_limit);
+		nm->generic = g && fcr_generic_explain(g, nm->name, &r->addr, &nm->generic_why,
+		                                       &nm->pattern_limit);
 		if (pick < 0 && r->names[i].valid)
 			pick = (int)i;
 	}
 	if (pick < 0 && r->nnames > 0)
 		pick = 0;
 	r->generic = pick >= 0 && r->names[pick].generic;
+	if (pick >= 0)
+		r->generic_why = r->names[pick].generic_why;
 }
 
 static void out_of_memory(struct fcr_check_result *r)

@@ -45,6 +45,7 @@ struct fcr_name {
 	bool confirms;             /* its addresses include the client address */
 	char detail[96];           /* what went wrong with a failed lookup (transport's words) */
 	bool generic;
+	struct fcr_generic_tag generic_why; /* the rule that decided generic (or not) */
 	bool pattern_limit;        /* a GenericPatterns pattern hit a PCRE2 limit on it (no match) */
 };
 
@@ -60,6 +61,7 @@ struct fcr_check_result {
 	size_t nnames;
 	int confirmed;             /* index of the first confirming name, -1 when none */
 	bool generic;              /* the confirmed name (or, without one, the first valid name) is generic */
+	struct fcr_generic_tag generic_why; /* that name's rule: 3 bytes, rendered when printed */
 	char reason[128];          /* short printable explanation for the comment and the trace */
 	char detail[96];           /* the PTR lookup's failure detail, for the trace */
 	enum fcr_ttl_kind ttl_kind;

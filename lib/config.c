@@ -53,6 +53,7 @@ void fcr_config_free(struct fcr_config *c)
 	free(c->tempfail_reply.text);
 	fcr_cidrs_free(c->exempt_hosts);
 	free(c->generic_patterns);
+	free(c->generic_names);
 	free(c->stats_file);
 	free(c->path);
 	free(c);
@@ -124,6 +125,9 @@ int fcr_cfg_defaults(struct fcr_config *c)
 	c->exempt_authenticated = true;
 	c->dry_run = false;
 	c->stats_interval = 60;
+	c->generic_names_default = true;
+	if (fcr_cfg_set_str(&c->generic_names, FCR_DEFAULT_GENERIC_NAMES) < 0)
+		return -1;
 	return default_strings(c);
 }
 
@@ -278,4 +282,15 @@ struct fcr_config *fcr_config_load(const char *path, const char *const *override
 {
 	return fcr_cfg_load(path ? path : FCR_DEFAULT_CONFIG, path == NULL, overrides, noverrides, err,
 	                    errlen);
+}
+
+const char *fcr_config_generic_names(const struct fcr_config *c)
+{
+	if (!c->generic_names)
+		return NULL;
+	/* The shipped file is optional, as the default configuration file is: a build run from its
+	 * tree, or a package without the data, still works with the rules in code. */
+	if (c->generic_names_default && access(c->generic_names, F_OK) != 0 && errno == ENOENT)
+		return NULL;
+	return c->generic_names;
 }

@@ -13,6 +13,11 @@
 #include "resolver.h"
 
 #define FCR_DEFAULT_CONFIG "/etc/fcrdns-milter.conf"
+/* Where `make install` puts the shipped data files (the Makefile passes its DATADIR). */
+#ifndef FCR_DATADIR
+#define FCR_DATADIR "/usr/local/share/fcrdns-milter"
+#endif
+#define FCR_DEFAULT_GENERIC_NAMES FCR_DATADIR "/generic-names"
 
 enum fcr_action { FCR_ACCEPT = 0, FCR_TEMPFAIL, FCR_REJECT };
 enum fcr_stage { FCR_AT_CONNECT = 0, FCR_AT_HELO, FCR_AT_MAIL, FCR_AT_RCPT };
@@ -59,6 +64,8 @@ struct fcr_config {
 	bool exempt_authenticated; /* ExemptAuthenticated */
 	bool dry_run;              /* DryRun */
 	char *generic_patterns;    /* GenericPatterns file, or NULL */
+	char *generic_names;       /* GenericNames file, or NULL for none */
+	bool generic_names_default;/* ... not set: the shipped file, which may be missing */
 	char *stats_file;          /* StatsFile, or NULL */
 	unsigned stats_interval;   /* StatsInterval, seconds */
 
@@ -71,6 +78,10 @@ struct fcr_config {
  * Caller owns the result. */
 struct fcr_config *fcr_config_load(const char *path, const char *const *overrides, size_t noverrides,
                                    char *err, size_t errlen);
+
+/* The GenericNames file to load: the one configured, or the shipped default when it exists
+ * (NULL: none). */
+const char *fcr_config_generic_names(const struct fcr_config *c);
 
 /* fcr_config_free(NULL) is a no-op. */
 void fcr_config_free(struct fcr_config *c);

@@ -101,6 +101,8 @@ int fcr_cfg_p_cidrs(const struct fcr_cfg_key *k, struct fcr_config *c, const cha
                     struct fcr_cfg_msg *m);
 int fcr_cfg_p_patterns(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                        struct fcr_cfg_msg *m);
+int fcr_cfg_p_names(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
+                    struct fcr_cfg_msg *m);
 
 /* True when s is a valid authserv-id token (default from the host name uses it too). */
 bool fcr_cfg_valid_token(const char *s);

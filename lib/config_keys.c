@@ -322,6 +322,7 @@ static const struct fcr_cfg_key keys[] = {
 	{ "ExemptAuthenticated", p_bool, OFF(exempt_authenticated), 0, 0 },
 	{ "DryRun", p_bool, OFF(dry_run), 0, 0 },
 	{ "GenericPatterns", fcr_cfg_p_patterns, OFF(generic_patterns), 0, 0 },
+	{ "GenericNames", fcr_cfg_p_names, OFF(generic_names), 0, 0 },
 	{ "StatsFile", p_path, OFF(stats_file), 0, 0 },
 	{ "StatsInterval", p_unsigned, OFF(stats_interval), 1, 86400 },
 };

@@ -206,9 +206,25 @@ int fcr_cfg_p_patterns(const struct fcr_cfg_key *k, struct fcr_config *c, const 
 
 	if (fcr_cfg_is_none(v))
 		return fcr_cfg_set_str(field, NULL);
-	fcr_generic *g = fcr_generic_new(v, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(v, NULL, err, sizeof(err));
 	if (!g)
 		return fcr_cfg_fail(m, k, "%s", fcr_text_escape(err, sizeof(err), qerr, sizeof(qerr)));
 	fcr_generic_free(g);
 	return fcr_cfg_set_str(field, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
+}
+
+/* GenericNames: likewise read now; "none" turns the shipped rules off. */
+int fcr_cfg_p_names(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
+                    struct fcr_cfg_msg *m)
+{
+	char err[512], qerr[4 * sizeof(err)];
+
+	c->generic_names_default = false;
+	if (fcr_cfg_is_none(v))
+		return fcr_cfg_set_str(&c->generic_names, NULL);
+	fcr_generic *g = fcr_generic_new(NULL, v, err, sizeof(err));
+	if (!g)
+		return fcr_cfg_fail(m, k, "%s", fcr_text_escape(err, sizeof(err), qerr, sizeof(qerr)));
+	fcr_generic_free(g);
+	return fcr_cfg_set_str(&c->generic_names, v) < 0 ? fcr_cfg_fail(m, k, "out of memory") : 0;
 }

@@ -1,6 +1,8 @@
-/* The generic-name attribute (SPEC "The check", item 6): the client address embedded in the PTR
- * name, dynamic-pool words, the static/mail exception, and the administrator's extra patterns. */
+/* The generic-name attribute (SPEC "The check", item 6): the order in which the rules decide, the
+ * pool and server words, and the matcher's files (GenericPatterns, GenericNames). */
 #include "generic.h"
+#include "generic_internal.h"
+#include "generic_names.h"
 #include "pattern.h"
 
 #include <stdint.h>
@@ -15,7 +17,8 @@
 #define ESCAPED_OCTET '\x01'
 
 struct fcr_generic {
-	fcr_patterns *patterns;   /* NULL without GenericPatterns */
+	fcr_patterns *patterns;      /* NULL without GenericPatterns */
+	fcr_generic_names *names;    /* NULL without GenericNames */
 };
 
 /* Whole tokens (runs of letters) that ISPs put in pool names. Not "host" (countless servers are
@@ -23,17 +26,20 @@ struct fcr_generic {
  * "ip" (same reason). */
 static const char *const pool_words[] = {
 	"adsl", "bb", "broadband", "cable", "cablemodem", "catv", "cgnat", "client", "clients",
-	"cpe", "cust", "customer", "customers", "dhcp", "dhcpd", "dial", "dialin", "dialip", "dialup",
-	"dip", "dsl", "dyn", "dyndsl", "dynamic", "dynip", "fios", "ftth", "fttb", "fttc", "fttp",
-	"fttx", "gpon", "gprs", "hfc", "home", "hsd", "hsi", "kabel", "lte", "mobile", "nat", "pool",
-	"ppp", "pppoa", "pppoe", "res", "resnet", "residential", "sdsl", "subscriber", "umts", "user",
-	"users", "vdsl", "wifi", "wimax", "wireless", "wlan", "xdsl",
+	"cpe", "cust", "customer", "customers", "dclient", "dhcp", "dhcpd", "dial", "dialin",
+	"dialip", "dialup", "dip", "dsl", "dyn", "dynamic", "dynamicip", "dyndsl", "dynip", "fios",
+	"fttb", "fttc", "ftth", "fttp", "fttx", "gpon", "gprs", "hfc", "home", "hsd", "hsi",
+	"kabel", "lte", "mobile", "modemcable", "nat", "pool", "pools", "ppp", "pppoa", "pppoe",
+	"res", "residential", "resnet", "sdsl", "subscriber", "umts", "user", "users", "vdsl",
+	"wifi", "wimax", "wireless", "wlan", "xdsl",
 };
 
-/* Tokens that say "this is a server on purpose": they override the built-in rules (but not the
- * administrator's own patterns, which are an explicit decision). */
+/* Tokens that say "this is a server on purpose": they outweigh pool words and shapes, not the
+ * address nor the administrator's patterns. Not "static": it tells a static pool from a dynamic
+ * one, not a named host from a generated one. */
 static const char *const server_words[] = {
-	"static", "mail", "mx", "smtp", "mta", "relay", "out", "outbound", "mailout", "smtpout",
+	"mail", "mx", "smtp", "mta", "relay", "out", "outbound", "mailout", "smtpout", "mailer",
+	"mailgw", "smtpgw",
 };
 
 /* Second-level labels under which registries hand out domains (example.co.uk, isp.ne.jp). */
@@ -41,22 +47,15 @@ static const char *const cc_slds[] = {
 	"ac", "ad", "co", "com", "ed", "edu", "go", "gov", "gr", "lg", "ne", "net", "or", "org",
 };
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-static bool is_alpha(char c) { return c >= 'a' && c <= 'z'; }
-static bool is_alnum(char c) { return is_digit(c) || is_alpha(c); }
-static bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
+#define NWORDS(list) (sizeof(list) / sizeof((list)[0]))
 
-static int hex_value(char c)
-{
-	return is_digit(c) ? c - '0' : c - 'a' + 10;
-}
-
-static bool in_list(const char *const *list, size_t n, const char *s, size_t len)
+/* The index of s[0..len) in list, or -1. */
+static int in_list(const char *const *list, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 /* Lower-case copy without the trailing dot; 0 when empty or too long for a DNS name. */
@@ -89,13 +88,13 @@ static size_t decode(const char *text, size_t n, char *out)
 	for (size_t i = 0; i < n; i++) {
 		char c = text[i];
 		if (c == '\\') {
-			if (i + 3 < n && is_digit(text[i + 1]) && is_digit(text[i + 2]) &&
-			    is_digit(text[i + 3]))
+			if (i + 3 < n && fcr_g_digit(text[i + 1]) && fcr_g_digit(text[i + 2]) &&
+			    fcr_g_digit(text[i + 3]))
 				i += 3;
 			else if (i + 1 < n)
 				i += 1;
 			c = ESCAPED_OCTET;
-		} else if (!is_alnum(c) && c != '.' && c != '-' && c != '_') {
+		} else if (!fcr_g_alnum(c) && c != '.' && c != '-' && c != '_') {
 			c = ESCAPED_OCTET;
 		}
 		out[o++] = c;
@@ -106,7 +105,7 @@ static size_t decode(const char *text, size_t n, char *out)
 
 static bool is_cc_sld(const char *label, size_t len)
 {
-	return in_list(cc_slds, sizeof(cc_slds) / sizeof(cc_slds[0]), label, len);
+	return in_list(cc_slds, NWORDS(cc_slds), label, len) >= 0;
 }
 
 /* Length of the host part: the labels left of the registered domain (the last two labels, three
@@ -123,7 +122,7 @@ static size_t host_part_len(const char *s, size_t n, bool at_least_one)
 	if (ndots >= 2) {
 		size_t tld_len = n - dots[0] - 1;
 		size_t sld_len = dots[0] - dots[1] - 1;
-		if (tld_len == 2 && is_alpha(s[n - 1]) && is_alpha(s[n - 2]) &&
+		if (tld_len == 2 && fcr_g_alpha(s[n - 1]) && fcr_g_alpha(s[n - 2]) &&
 		    is_cc_sld(s + dots[1] + 1, sld_len))
 			strip = 3;
 	}
@@ -135,218 +134,97 @@ static size_t host_part_len(const char *s, size_t n, bool at_least_one)
 	return first_dot ? (size_t)(first_dot - s) : n;
 }
 
+/* The first pool word and server word of the host part (-1: none). */
 struct tokens {
-	bool server;   /* a static/mail token */
-	bool pool;     /* a pool word */
+	int pool, server;
 };
 
-static struct tokens scan_tokens(const char *s, size_t n)
+/* The words (runs of letters) of one label. A pool word counts when it is the whole label or the
+ * label has digits ("dsl", "ppp1234", "cust-12"), as generated names have: "customer-portal" is a
+ * name chosen for a host. */
+static void label_tokens(const char *s, size_t n, struct tokens *t)
 {
-	struct tokens t = { false, false };
+	bool digits = false;
+	for (size_t i = 0; i < n && !digits; i++)
+		digits = fcr_g_digit(s[i]);
 	for (size_t i = 0; i < n;) {
-		if (!is_alpha(s[i])) {
+		if (!fcr_g_alpha(s[i])) {
 			i++;
 			continue;
 		}
 		size_t start = i;
-		while (i < n && is_alpha(s[i]))
+		while (i < n && fcr_g_alpha(s[i]))
 			i++;
-		t.server |= in_list(server_words, sizeof(server_words) / sizeof(server_words[0]),
-		                    s + start, i - start);
-		t.pool |= in_list(pool_words, sizeof(pool_words) / sizeof(pool_words[0]), s + start,
-		                  i - start);
+		if (t->server < 0)
+			t->server = in_list(server_words, NWORDS(server_words), s + start, i - start);
+		if (t->pool < 0 && (digits || i - start == n))
+			t->pool = in_list(pool_words, NWORDS(pool_words), s + start, i - start);
+	}
+}
+
+static struct tokens scan_tokens(const char *s, size_t n)
+{
+	struct tokens t = { -1, -1 };
+	for (size_t start = 0; start < n;) {
+		const char *dot = memchr(s + start, '.', n - start);
+		size_t end = dot ? (size_t)(dot - s) : n;
+		label_tokens(s + start, end - start, &t);
+		start = end + 1;
 	}
 	return t;
 }
 
-/* ---- the client's IPv4 address in the name ---- */
-
-static bool octets_match(const int *win, const uint8_t *b, bool reverse)
+const char *fcr_generic_word(enum fcr_generic_kind kind, unsigned index)
 {
-	for (int k = 0; k < 4; k++)
-		if (win[k] != b[reverse ? 3 - k : k])
-			return false;
-	return true;
+	if (kind == FCR_GENERIC_POOL_WORD && index < NWORDS(pool_words))
+		return pool_words[index];
+	if (kind == FCR_GENERIC_SERVER_WORD && index < NWORDS(server_words))
+		return server_words[index];
+	return "?";
 }
 
-/* Four consecutive whole digit runs (any separators, zero padding allowed) in either order, or
- * one run of 12 zero-padded digits in either order. */
-static bool ipv4_decimal(const char *s, size_t n, const uint8_t *b)
+bool fcr_generic_tag_generic(struct fcr_generic_tag t)
 {
-	char fwd12[13], rev12[13];
-	snprintf(fwd12, sizeof(fwd12), "%03u%03u%03u%03u", b[0], b[1], b[2], b[3]);
-	snprintf(rev12, sizeof(rev12), "%03u%03u%03u%03u", b[3], b[2], b[1], b[0]);
-	int win[4];
-	size_t count = 0;
-	for (size_t i = 0; i < n;) {
-		if (!is_digit(s[i])) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		int value = 0;
-		while (i < n && is_digit(s[i])) {
-			if (i - start < 3)
-				value = value * 10 + (s[i] - '0');
-			i++;
-		}
-		size_t len = i - start;
-		if (len == 12 && (memcmp(s + start, fwd12, 12) == 0 || memcmp(s + start, rev12, 12) == 0))
-			return true;
-		if (len > 3 || value > 255) {
-			count = 0;
-			continue;
-		}
-		if (count == 4)
-			memmove(win, win + 1, 3 * sizeof(win[0]));
-		else
-			count++;
-		win[count - 1] = value;
-		if (count == 4 && (octets_match(win, b, false) || octets_match(win, b, true)))
-			return true;
-	}
-	return false;
+	return t.kind == FCR_GENERIC_ADDRESS || t.kind == FCR_GENERIC_POOL_WORD ||
+	       t.kind == FCR_GENERIC_SHAPE || t.kind == FCR_GENERIC_PATTERN;
 }
 
-/* A whole run of exactly 8 hex digits spelling the address, in either byte order. */
-static bool ipv4_hex(const char *s, size_t n, const uint8_t *b)
+static bool decide(struct fcr_generic_tag *why, enum fcr_generic_kind kind, unsigned index)
 {
-	char fwd[9], rev[9];
-	snprintf(fwd, sizeof(fwd), "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-	snprintf(rev, sizeof(rev), "%02x%02x%02x%02x", b[3], b[2], b[1], b[0]);
-	for (size_t i = 0; i < n;) {
-		if (!is_hex(s[i])) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (i < n && is_hex(s[i]))
-			i++;
-		if (i - start == 8 && (memcmp(s + start, fwd, 8) == 0 || memcmp(s + start, rev, 8) == 0))
-			return true;
-	}
-	return false;
+	why->kind = (uint8_t)kind;
+	why->index = (uint16_t)index;
+	return fcr_generic_tag_generic(*why);
 }
 
-/* ---- the client's IPv6 address in the name ---- */
-
-static bool all_zero(const uint8_t *b, size_t n)
+/* The rules in code, after the files' first say (shape: the GenericNames rule that matched, or 0).
+ * The address is looked for in the whole name but its top-level label (OVH's "ip56.ip-51-12-34.eu"
+ * spreads it over the registered domain); words only left of the registered domain. */
+static bool structural(const char *s, size_t n, const fcr_addr *a, unsigned shape,
+                       struct fcr_generic_tag *why)
 {
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
+	const char *last_dot = memrchr(s, '.', n);
+	uint16_t bits = fcr_generic_embeds(s, last_dot ? (size_t)(last_dot - s) : n, a);
+	if (bits)
+		return decide(why, FCR_GENERIC_ADDRESS, bits);
+	struct tokens t = scan_tokens(s, host_part_len(s, n, true));
+	if (t.server >= 0)
+		return decide(why, FCR_GENERIC_SERVER_WORD, (unsigned)t.server);
+	if (shape)
+		return decide(why, FCR_GENERIC_SHAPE, shape);
+	/* Pool words only count left of the registered domain: "cable.example" itself is no pool. */
+	if (t.pool >= 0 && host_part_len(s, n, false) > 0)
+		return decide(why, FCR_GENERIC_POOL_WORD, (unsigned)t.pool);
+	return decide(why, FCR_GENERIC_NONE, 0);
 }
 
-/* The address as nibbles in a name with every separator taken out: all 32 in either order, or the
- * 16 of the interface identifier (a zero identifier is too weak a clue). */
-static bool ipv6_nibbles(const char *s, size_t n, const uint8_t *b)
+bool fcr_generic_explain(const fcr_generic *g, const char *name, const fcr_addr *a,
+                         struct fcr_generic_tag *why, bool *limited)
 {
-	char packed[NAME_TEXT_MAX + 1];
-	size_t p = 0;
-	for (size_t i = 0; i < n; i++)
-		if (is_alnum(s[i]))
-			packed[p++] = s[i];
-	packed[p] = '\0';
-	char fwd[33], rev[33];
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++) {
-		fwd[2 * i] = hex[b[i] >> 4];
-		fwd[2 * i + 1] = hex[b[i] & 15];
-	}
-	for (int i = 0; i < 32; i++)
-		rev[i] = fwd[31 - i];
-	fwd[32] = rev[32] = '\0';
-	if (strstr(packed, fwd) || strstr(packed, rev))
-		return true;
-	if (all_zero(b + 8, 8))
-		return false;
-	rev[16] = '\0';   /* the interface identifier's nibbles reversed lead the reversed form */
-	return strstr(packed, fwd + 16) || strstr(packed, rev);
-}
-
-static bool hextets_match(const long *win, const uint16_t *h, size_t n, bool reverse)
-{
-	for (size_t k = 0; k < n; k++)
-		if (win[k] != h[reverse ? n - 1 - k : k])
-			return false;
-	return true;
-}
-
-/* Hextets as separate tokens with zeros suppressed or not ("2001-db8-0-0-0-0-0-1"): all eight in
- * either order, or the last four (the interface identifier) in order. */
-static bool ipv6_hextets(const char *s, size_t n, const uint8_t *b)
-{
-	uint16_t h[8];
-	for (int i = 0; i < 8; i++)
-		h[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
-	bool iid = !all_zero(b + 8, 8);
-	long win[8];
-	size_t count = 0;
-	for (size_t i = 0; i < n;) {
-		if (!is_alnum(s[i])) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		long value = 0;
-		bool hex = true;
-		for (; i < n && is_alnum(s[i]); i++) {
-			hex = hex && is_hex(s[i]) && i - start < 4;
-			if (hex)
-				value = value * 16 + hex_value(s[i]);
-		}
-		if (!hex) {
-			count = 0;
-			continue;
-		}
-		if (count == 8)
-			memmove(win, win + 1, 7 * sizeof(win[0]));
-		else
-			count++;
-		win[count - 1] = value;
-		if (count == 8 && (hextets_match(win, h, 8, false) || hextets_match(win, h, 8, true)))
-			return true;
-		if (iid && count >= 4 && hextets_match(win + count - 4, h + 4, 4, false))
-			return true;
-	}
-	return false;
-}
-
-/* The compressed text form with '-' for ':' ("2001-db8--1"), not glued to other hex digits. */
-static bool ipv6_compressed(const char *s, size_t n, const fcr_addr *a)
-{
-	char text[FCR_ADDR_STRLEN];
-	fcr_addr_format(a, text, sizeof(text));
-	if (!strstr(text, "::"))
-		return false;
-	for (char *p = text; *p; p++)
-		if (*p == ':')
-			*p = '-';
-	size_t tl = strlen(text);
-	for (size_t i = 0; i + tl <= n; i++) {
-		if (memcmp(s + i, text, tl) != 0)
-			continue;
-		if ((i == 0 || !is_hex(s[i - 1])) && (i + tl == n || !is_hex(s[i + tl])))
-			return true;
-	}
-	return false;
-}
-
-static bool embeds_address(const char *s, size_t n, const fcr_addr *a)
-{
-	if (!a)
-		return false;
-	if (a->family == AF_INET)
-		return ipv4_decimal(s, n, a->bytes) || ipv4_hex(s, n, a->bytes);
-	if (a->family == AF_INET6)
-		return ipv6_nibbles(s, n, a->bytes) || ipv6_hextets(s, n, a->bytes) ||
-		       ipv6_compressed(s, n, a);
-	return false;
-}
-
-bool fcr_generic_judge(const fcr_generic *g, const char *name, const fcr_addr *a, bool *limited)
-{
+	struct fcr_generic_tag none;
+	bool lim = false, lim2 = false, sender = false;
+	if (!why)
+		why = &none;
+	decide(why, FCR_GENERIC_NONE, 0);
 	if (limited)
 		*limited = false;
 	if (!g || !name)
@@ -355,33 +233,38 @@ bool fcr_generic_judge(const fcr_generic *g, const char *name, const fcr_addr *a
 	size_t n = normalise(name, text);
 	if (n == 0)
 		return false;
-	if (fcr_patterns_match(g->patterns, text, n, limited))
-		return true;
+	long p = fcr_patterns_find(g->patterns, text, n, &lim);
+	unsigned rule = p >= 0 ? 0 : fcr_generic_names_find(g->names, text, n, &sender, &lim2);
+	if (limited)
+		*limited = lim || lim2;
+	if (p >= 0)
+		return decide(why, FCR_GENERIC_PATTERN, (unsigned)p + 1);
+	if (rule && sender)
+		return decide(why, FCR_GENERIC_SENDER, rule);
 	size_t pn = decode(text, n, plain);
-	size_t hn = host_part_len(plain, pn, true);
-	struct tokens t = scan_tokens(plain, hn);
-	if (t.server)
-		return false;
-	/* Pool words only count left of the registered domain: "cable.example" itself is no pool. */
-	if (t.pool && host_part_len(plain, pn, false) > 0)
-		return true;
-	return embeds_address(plain, hn, a);
+	return structural(plain, pn, a, rule, why);
+}
+
+bool fcr_generic_judge(const fcr_generic *g, const char *name, const fcr_addr *a, bool *limited)
+{
+	return fcr_generic_explain(g, name, a, NULL, limited);
 }
 
 bool fcr_generic_match(const fcr_generic *g, const char *name, const fcr_addr *a)
 {
-	return fcr_generic_judge(g, name, a, NULL);
+	return fcr_generic_explain(g, name, a, NULL, NULL);
 }
 
-fcr_generic *fcr_generic_new(const char *path, char *err, size_t errlen)
+fcr_generic *fcr_generic_new(const char *patterns, const char *names, char *err, size_t errlen)
 {
 	fcr_generic *g = calloc(1, sizeof(*g));
 	if (!g) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (path && !(g->patterns = fcr_patterns_load(path, err, errlen))) {
-		free(g);
+	if ((patterns && !(g->patterns = fcr_patterns_load(patterns, err, errlen))) ||
+	    (names && !(g->names = fcr_generic_names_load(names, err, errlen)))) {
+		fcr_generic_free(g);
 		return NULL;
 	}
 	return g;
@@ -391,11 +274,13 @@ void fcr_generic_set_hook(fcr_generic *g, fcr_pattern_limit_fn fn, void *arg)
 {
 	if (g && g->patterns)
 		fcr_patterns_set_hook(g->patterns, fn, arg);
+	if (g)
+		fcr_generic_names_set_hook(g->names, fn, arg);
 }
 
 uint64_t fcr_generic_limit_hits(const fcr_generic *g)
 {
-	return g ? fcr_patterns_limit_hits(g->patterns) : 0;
+	return g ? fcr_patterns_limit_hits(g->patterns) + fcr_generic_names_limit_hits(g->names) : 0;
 }
 
 void fcr_generic_free(fcr_generic *g)
@@ -403,5 +288,6 @@ void fcr_generic_free(fcr_generic *g)
 	if (!g)
 		return;
 	fcr_patterns_free(g->patterns);
+	fcr_generic_names_free(g->names);
 	free(g);
 }

@@ -205,22 +205,22 @@ static int run(const fcr_patterns *p, const struct slot *s, const char *text, si
 	return rc;
 }
 
-bool fcr_patterns_match(const fcr_patterns *p, const char *text, size_t len, bool *limited)
+long fcr_patterns_find(const fcr_patterns *p, const char *text, size_t len, bool *limited)
 {
-	bool found = false;
+	long found = -1;
 
 	if (limited)
 		*limited = false;
 	if (!p || p->n == 0)
-		return false;
+		return -1;
 	/* One ovector pair is enough to learn "matched"; per call, so that threads share nothing. */
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	if (!md)
-		return false;
-	for (size_t i = 0; i < p->n && !found; i++) {
+		return -1;
+	for (size_t i = 0; i < p->n && found < 0; i++) {
 		int rc = run(p, &p->slot[i], text, len, md);
 		if (rc >= 0) {
-			found = true;
+			found = (long)i;
 		} else if (rc != PCRE2_ERROR_NOMATCH) {
 			limit_hit(p, &p->slot[i], rc);
 			if (limited)
@@ -229,6 +229,11 @@ bool fcr_patterns_match(const fcr_patterns *p, const char *text, size_t len, boo
 	}
 	pcre2_match_data_free(md);
 	return found;
+}
+
+bool fcr_patterns_match(const fcr_patterns *p, const char *text, size_t len, bool *limited)
+{
+	return fcr_patterns_find(p, text, len, limited) >= 0;
 }
 
 size_t fcr_patterns_count(const fcr_patterns *p)

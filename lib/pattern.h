@@ -48,6 +48,10 @@ void fcr_patterns_set_hook(fcr_patterns *p, fcr_pattern_limit_fn fn, void *arg);
  * pattern hit a limit on it (that pattern counted as no match). */
 bool fcr_patterns_match(const fcr_patterns *p, const char *text, size_t len, bool *limited);
 
+/* The same, giving the index (from 0, in the order added) of the first pattern that matches, or
+ * -1 when none does. */
+long fcr_patterns_find(const fcr_patterns *p, const char *text, size_t len, bool *limited);
+
 /* Number of patterns, and of matches that hit a limit since the set was built. */
 size_t fcr_patterns_count(const fcr_patterns *p);
 uint64_t fcr_patterns_limit_hits(const fcr_patterns *p);

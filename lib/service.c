@@ -81,7 +81,8 @@ fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	s->generic = fcr_generic_new(conf->generic_patterns, err, errlen);
+	s->generic = fcr_generic_new(conf->generic_patterns, fcr_config_generic_names(conf), err,
+	                            errlen);
 	if (!s->generic)
 		goto fail;
 	s->cache = cache;

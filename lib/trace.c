@@ -24,6 +24,16 @@ static const char *printable(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+/* "yes (address embedded: decimal, reversed)", "no (server word \"mail\")", "no". */
+static const char *generic_text(const struct fcr_config *c, bool generic, struct fcr_generic_tag t,
+                                char *buf, size_t len)
+{
+	char why[NAMEBUF];
+	fcr_generic_why(t, c->generic_patterns, fcr_config_generic_names(c), why, sizeof(why));
+	snprintf(buf, len, why[0] ? "%s (%s)" : "%s", yes_no(generic), why);
+	return buf;
+}
+
 static const char *record_type(const struct fcr_check_result *r)
 {
 	return r->addr.family == AF_INET ? "A" : "AAAA";
@@ -50,7 +60,8 @@ static void text_addrs(FILE *out, const struct fcr_name *nm)
 		fprintf(out, "%s%s", i ? ", " : "", fcr_addr_format(&nm->addrs[i], a, sizeof(a)));
 }
 
-static void text_name(FILE *out, const struct fcr_check_result *r, const struct fcr_name *nm)
+static void text_name(FILE *out, const struct fcr_config *conf, const struct fcr_check_result *r,
+                      const struct fcr_name *nm)
 {
 	char n[NAMEBUF], c[NAMEBUF];
 	fprintf(out, "    %s\n", fcr_format_name(nm->name, n, sizeof(n)));
@@ -71,10 +82,15 @@ static void text_name(FILE *out, const struct fcr_check_result *r, const struct 
 		fprintf(out, " (%s)", printable(nm->detail, c, sizeof(c)));
 	if (nm->status == FCR_DNS_OK || nm->ttl)
 		fprintf(out, " (ttl %u)", nm->ttl);
-	fprintf(out, "%s%s\n", nm->confirms ? "  confirms" : "", nm->generic ? "  generic" : "");
+	fprintf(out, "%s", nm->confirms ? "  confirms" : "");
+	if (nm->generic)
+		fprintf(out, "  generic: %s",
+		        fcr_generic_why(nm->generic_why, conf->generic_patterns,
+		                        fcr_config_generic_names(conf), n, sizeof(n)));
+	fputc('\n', out);
 }
 
-static void text_ptr(FILE *out, const struct fcr_check_result *r)
+static void text_ptr(FILE *out, const struct fcr_config *conf, const struct fcr_check_result *r)
 {
 	char c[NAMEBUF];
 	fprintf(out, "reverse name:   %s\n", r->reverse_name);
@@ -90,7 +106,7 @@ static void text_ptr(FILE *out, const struct fcr_check_result *r)
 		fprintf(out, ", only the first %zu checked (MaxPTRNames)", r->nnames);
 	fputc('\n', out);
 	for (size_t i = 0; i < r->nnames; i++)
-		text_name(out, r, &r->names[i]);
+		text_name(out, conf, r, &r->names[i]);
 }
 
 static void text_resolvers(FILE *out, const struct fcr_config *c)
@@ -115,13 +131,14 @@ void fcr_trace_text(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 	text_resolvers(out, c);
 	if (ctx->exempt)
 		fprintf(out, "exempt:         yes: in ExemptHosts, the milter would not check it\n");
-	text_ptr(out, r);
+	text_ptr(out, c, r);
 	fprintf(out, "result:         %s (%s)\n", fcr_result_name(r->result),
 	        printable(r->reason, reason, sizeof(reason)));
 	fcr_check_confirmed(r, confirmed, sizeof(confirmed));
 	if (confirmed[0])
 		fprintf(out, "confirmed name: %s\n", fcr_format_name(confirmed, reason, sizeof(reason)));
-	fprintf(out, "generic:        %s\n", yes_no(r->generic));
+	fprintf(out, "generic:        %s\n",
+	        generic_text(c, r->generic, r->generic_why, reason, sizeof(reason)));
 	fprintf(out, "score:          %s\n", h.score);
 	fprintf(out, "action:         %s%s\n", fcr_action_name(fcr_policy_action(c, r)),
 	        c->dry_run ? " (DryRun: logged only)" : "");
@@ -161,7 +178,16 @@ static void json_addrs(FILE *out, const struct fcr_name *nm)
 	fputc(']', out);
 }
 
-static void json_names(FILE *out, const struct fcr_check_result *r)
+/* ,"generic_rule":"<why>" (null when no rule spoke) */
+static void json_why(FILE *out, const struct fcr_config *c, struct fcr_generic_tag t)
+{
+	char why[NAMEBUF];
+	fcr_generic_why(t, c->generic_patterns, fcr_config_generic_names(c), why, sizeof(why));
+	fputc(',', out);
+	json_str(out, "generic_rule", why[0] ? why : NULL);
+}
+
+static void json_names(FILE *out, const struct fcr_config *c, const struct fcr_check_result *r)
 {
 	fputs(",\"ptr_names\":[", out);
 	for (size_t i = 0; i < r->nnames; i++) {
@@ -180,9 +206,10 @@ static void json_names(FILE *out, const struct fcr_check_result *r)
 		json_name(out, "canonical", nm->canonical);
 		fprintf(out, ",\"ttl\":%u,", nm->ttl);
 		json_addrs(out, nm);
-		fprintf(out, ",\"confirms\":%s,\"generic\":%s,\"pattern_limit\":%s}",
-		        nm->confirms ? "true" : "false", nm->generic ? "true" : "false",
-		        nm->pattern_limit ? "true" : "false");
+		fprintf(out, ",\"confirms\":%s,\"generic\":%s", nm->confirms ? "true" : "false",
+		        nm->generic ? "true" : "false");
+		json_why(out, c, nm->generic_why);
+		fprintf(out, ",\"pattern_limit\":%s}", nm->pattern_limit ? "true" : "false");
 	}
 	fputc(']', out);
 }
@@ -220,11 +247,13 @@ void fcr_trace_json(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 	fputc(',', out);
 	json_str(out, "ptr_status", fcr_dns_status_name(r->ptr_status));
 	fprintf(out, ",\"ptr_ttl\":%u,\"ptr_total\":%zu", r->ptr_ttl, r->ptr_total);
-	json_names(out, r);
+	json_names(out, ctx->conf, r);
 	fputc(',', out);
 	fcr_check_confirmed(r, confirmed, sizeof(confirmed));
 	json_name(out, "confirmed_name", confirmed[0] ? confirmed : NULL);
-	fprintf(out, ",\"generic\":%s,\"score\":%s,", r->generic ? "true" : "false", h.score);
+	fprintf(out, ",\"generic\":%s", r->generic ? "true" : "false");
+	json_why(out, ctx->conf, r->generic_why);
+	fprintf(out, ",\"score\":%s,", h.score);
 	json_str(out, "action", fcr_action_name(fcr_policy_action(ctx->conf, r)));
 	fprintf(out, ",\"dry_run\":%s", ctx->conf->dry_run ? "true" : "false");
 	json_headers(out, ctx, &h);
@@ -235,7 +264,7 @@ void fcr_trace_json(FILE *out, const struct fcr_trace_ctx *ctx, const struct fcr
 char *fcr_trace_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_result *r,
                         char *buf, size_t len)
 {
-	char ip[FCR_ADDR_STRLEN], name[NAMEBUF], score[32];
+	char ip[FCR_ADDR_STRLEN], name[NAMEBUF], score[32], tag[48], rule[64] = "";
 	const char *ptr = NULL;
 
 	if (r->confirmed >= 0)
@@ -243,9 +272,12 @@ char *fcr_trace_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_
 	else if (r->nnames)
 		ptr = r->names[0].name;
 	fcr_format_score(fcr_policy_score(ctx->conf, r), score, sizeof(score));
-	snprintf(buf, len, "ip=%s result=%s ptr=%s generic=%s score=%s action=%s cached=%s ms=%lld",
+	if (r->generic)
+		snprintf(rule, sizeof(rule), " generic_rule=%s",
+		         fcr_generic_tag_short(r->generic_why, tag, sizeof(tag)));
+	snprintf(buf, len, "ip=%s result=%s ptr=%s generic=%s%s score=%s action=%s cached=%s ms=%lld",
 	         fcr_addr_format(&r->addr, ip, sizeof(ip)), fcr_result_name(r->result),
-	         ptr ? fcr_format_name(ptr, name, sizeof(name)) : "-", yes_no(r->generic), score,
+	         ptr ? fcr_format_name(ptr, name, sizeof(name)) : "-", yes_no(r->generic), rule, score,
 	         ctx->action ? ctx->action : fcr_action_name(fcr_policy_action(ctx->conf, r)),
 	         yes_no(ctx->cached),
 	         (long long)r->elapsed_ms);

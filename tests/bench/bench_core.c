@@ -330,7 +330,7 @@ static void gen_body(void *arg, unsigned tid, unsigned nthreads, unsigned long o
 static void bench_generic(const struct opts *o)
 {
 	char err[256];
-	struct gen_ctx c = { .g = fcr_generic_new(NULL, err, sizeof(err)) };
+	struct gen_ctx c = { .g = fcr_generic_new(NULL, NULL, err, sizeof(err)) };
 	if (!c.g) {
 		fprintf(stderr, "bench: generic: %s\n", err);
 		exit(70);
@@ -491,7 +491,7 @@ static void run_variant(const struct opts *o, const fcr_generic *g, unsigned n)
 static void bench_check_run(const struct opts *o)
 {
 	char err[256];
-	fcr_generic *g = fcr_generic_new(NULL, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(NULL, NULL, err, sizeof(err));
 	if (!g) {
 		fprintf(stderr, "bench: generic: %s\n", err);
 		exit(70);

@@ -209,22 +209,27 @@ static void hostile_names(const fcr_generic *g, const uint8_t *seed, size_t n)
 	fcr_generic_match(g, "\\000\\255.\\046x.example", &a);
 }
 
-/* The second file as a GenericPatterns file: an error says "path:" or "path:line:" and is
- * printable apart from the path; a set that loads matches hostile names within its limits. */
+/* The second file as a GenericPatterns file, then as a GenericNames file: an error says "path:"
+ * or "path:line:" and is printable apart from the path; a set that loads matches hostile names
+ * within its limits. */
 static void check_patterns(const uint8_t *text, size_t n)
 {
-	char err[512];
-	memset(err, 'X', sizeof(err));
-	fcr_generic *g = fcr_generic_new(list_path, err, sizeof(err));
-	if (!g) {
-		size_t len = fuzz_check_buffer("pattern error", err, sizeof(err));
-		size_t plen = strlen(list_path);
-		FUZZ_ASSERT(len > plen + 1 && strncmp(err, list_path, plen) == 0 && err[plen] == ':');
-		fuzz_check_printable("pattern error", err, len, NULL);
-		return;
+	for (int as_names = 0; as_names < 2; as_names++) {
+		char err[512];
+		memset(err, 'X', sizeof(err));
+		fcr_generic *g = fcr_generic_new(as_names ? NULL : list_path, as_names ? list_path : NULL,
+		                                 err, sizeof(err));
+		if (!g) {
+			size_t len = fuzz_check_buffer("pattern error", err, sizeof(err));
+			size_t plen = strlen(list_path);
+			FUZZ_ASSERT(len > plen + 1 && strncmp(err, list_path, plen) == 0 &&
+			            err[plen] == ':');
+			fuzz_check_printable("pattern error", err, len, NULL);
+			continue;
+		}
+		hostile_names(g, text, n);
+		fcr_generic_free(g);
 	}
-	hostile_names(g, text, n);
-	fcr_generic_free(g);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

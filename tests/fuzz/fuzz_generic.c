@@ -1,5 +1,6 @@
-/* Fuzz target: arbitrary names and addresses through the generic-name matcher (built-in rules, and
- * with administrator patterns), the name formatter, the host name rules and the address parser.
+/* Fuzz target: arbitrary names and addresses through the generic-name matcher (built-in rules, with
+ * administrator patterns, with GenericNames rules) and its reasons, the name formatter, the host
+ * name rules and the address parser.
  * Input: flags, the client address (4 or 16 bytes), then the name (cut at its first NUL). */
 #include "fuzz.h"
 
@@ -12,23 +13,34 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
-static fcr_generic *builtin, *patterns;
+static fcr_generic *builtin, *patterns, *names;
+
+static void write_temp(char *path, const char *text, size_t n)
+{
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, n) != (ssize_t)n)
+		abort();
+	close(fd);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char text[] = "# administrator patterns\n^(.*\\.)?dyn[0-9-]+\\.\n"
 	                           "(^|[.-])[0-9a-f]{8}[.-]\n\n  ^x+y+z+$  \n";
-	char path[] = "/tmp/fcr-fuzz-generic.XXXXXX", err[512];
-	int fd = mkstemp(path);
+	static const char rules[] = "# GenericNames\nsender \\.out\\.example$\n"
+	                            "generic ^li[0-9]+-[0-9]+\\.\ngeneric ^s0106[0-9a-f]{12}\\.\n";
+	char path[] = "/tmp/fcr-fuzz-generic.XXXXXX", rpath[] = "/tmp/fcr-fuzz-names.XXXXXX";
+	char err[512];
 	(void)argc;
 	(void)argv;
-	if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
-		abort();
-	close(fd);
-	builtin = fcr_generic_new(NULL, err, sizeof(err));
-	patterns = fcr_generic_new(path, err, sizeof(err));
+	write_temp(path, text, sizeof(text) - 1);
+	write_temp(rpath, rules, sizeof(rules) - 1);
+	builtin = fcr_generic_new(NULL, NULL, err, sizeof(err));
+	patterns = fcr_generic_new(path, NULL, err, sizeof(err));
+	names = builtin && patterns ? fcr_generic_new(NULL, rpath, err, sizeof(err)) : NULL;
 	unlink(path);
-	if (!builtin || !patterns) {
+	unlink(rpath);
+	if (!builtin || !patterns || !names) {
 		fprintf(stderr, "fuzz_generic: setup failed: %s\n", err);
 		abort();
 	}
@@ -91,6 +103,24 @@ static void check_addr_text(const char *text)
 	FUZZ_ASSERT(fcr_hostname_valid(rev));
 }
 
+/* The verdict agrees with its tag, and the reason renders printable within any buffer. */
+static void check_why(const char *name, const fcr_addr *a, uint8_t flags)
+{
+	struct fcr_generic_tag t;
+	char why[256], tag[48];
+	size_t small = 1u + (flags >> 1) % sizeof(why);
+	bool yes = fcr_generic_explain(names, name, a, &t, NULL);
+	FUZZ_ASSERT(yes == fcr_generic_tag_generic(t));
+	FUZZ_ASSERT(yes == (t.kind == FCR_GENERIC_ADDRESS || t.kind == FCR_GENERIC_POOL_WORD ||
+	                    t.kind == FCR_GENERIC_SHAPE || t.kind == FCR_GENERIC_PATTERN));
+	fcr_generic_why(t, "P", "N", why, small);
+	FUZZ_ASSERT(strlen(why) < small);
+	fcr_generic_tag_short(t, tag, sizeof(tag));
+	for (size_t i = 0; tag[i]; i++)
+		FUZZ_ASSERT(tag[i] > ' ' && tag[i] < 0x7f);
+	FUZZ_ASSERT(yes || t.kind != FCR_GENERIC_NONE || !fcr_generic_match(builtin, name, a));
+}
+
 /* Flags: bit 0 IPv6 client, bits 1-7 size of the cut buffer. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -111,6 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool g = fcr_generic_match(builtin, name, &a);
 	/* The administrator's patterns add to the built-in rules (generic.h). */
 	FUZZ_ASSERT(!g || fcr_generic_match(patterns, name, &a));
+	check_why(name, &a, flags);
 	bool valid = fcr_hostname_valid(name);
 	FUZZ_ASSERT(!valid || strlen(name) <= 254);
 	FUZZ_ASSERT(fcr_name_equal(name, name));

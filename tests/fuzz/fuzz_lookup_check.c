@@ -64,7 +64,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	make_long_names();
 	conf = fcr_config_load("/dev/null", overrides, sizeof(overrides) / sizeof(overrides[0]), err,
 	                       sizeof(err));
-	generic = fcr_generic_new(NULL, err, sizeof(err));
+	generic = fcr_generic_new(NULL, NULL, err, sizeof(err));
 	if (!conf || !generic) {
 		fprintf(stderr, "fuzz_lookup_check: setup failed: %s\n", err);
 		abort();
@@ -267,18 +267,19 @@ static void check_headers(const struct fcr_check_result *r, size_t small)
 	FUZZ_ASSERT(strnlen(cut, small) < small);
 }
 
-/* The log line: eight key=value fields, printable, no blank inside a value. */
+/* The log line: eight key=value fields, nine with generic_rule when generic, printable, no blank
+ * inside a value. */
 static void check_summary(const struct fcr_trace_ctx *ctx, const struct fcr_check_result *r)
 {
 	char buf[4096];
-	size_t spaces = 0;
+	size_t spaces = 0, want = r->generic ? 8 : 7;
 
 	fcr_trace_summary(ctx, r, buf, sizeof(buf));
 	size_t n = fuzz_check_buffer("summary", buf, sizeof(buf));
 	for (size_t i = 0; i < n; i++)
 		spaces += buf[i] == ' ';
-	if (spaces != 7) {
-		fprintf(stderr, "summary: %zu blanks, expected 7: %s\n", spaces, buf);
+	if (spaces != want || (strstr(buf, " generic_rule=") != NULL) != r->generic) {
+		fprintf(stderr, "summary: %zu blanks, expected %zu: %s\n", spaces, want, buf);
 		abort();
 	}
 }

@@ -292,7 +292,35 @@ t 127.0.0.32 pass "not generic: an 'mx' label outweighs 'dsl-pool'" confirmed_na
 	generic=false
 t 127.0.0.33 pass "generic: the address reversed, c-33-0-0-127" confirmed_name=c-33-0-0-127.test.example \
 	generic=true
-t 127.0.0.34 pass "generic: the address in hex, ip7f000022" confirmed_name=ip7f000022.test.example generic=true
+t 127.0.0.34 pass "generic: the address in hex, ip7f000022" confirmed_name=ip7f000022.test.example generic=true \
+	'raw="generic_rule":"address embedded: hex"'
+t 127.0.0.37 pass "generic: the address outweighs 'static' and 'mail' (static-127-0-0-37.mail)" \
+	confirmed_name=static-127-0-0-37.mail.test.example generic=true score=1 \
+	'raw="generic_rule":"address embedded: decimal"'
+t 127.0.0.31 pass "not generic, and -j says why: a server word" generic=false \
+	'raw="generic_rule":"server word \"mail\""'
+t 127.0.0.39 pass "not generic without a GenericNames rule: shape39" generic=false 'raw="generic_rule":null'
+printf '# test rules\nsender ^never\\.test\\.example$\ngeneric ^shape[0-9]+\\.test\\.example$\n' >"$W/test.names"
+OPTS="-o GenericNames=$W/test.names"
+t 127.0.0.39 pass "generic by GenericNames rule 2: shape39" generic=true score=1 \
+	"raw=\"generic_rule\":\"rule 2 of $W/test.names\""
+# the text trace and the summary line say why too
+# shellcheck disable=SC2086 # OPTS holds several words on purpose
+runprog "$W/out" "$W/err" /dev/null -c "$CONF" $OPTS -t 127.0.0.39
+if [ "$RC" -eq 0 ] && grep -qxF "generic:        yes (rule 2 of $W/test.names)" "$W/out" &&
+	grep -qF "shape39.test.example" "$W/out"; then
+	pass_case "127.0.0.39 pass [$OPTS] -- the text trace names the GenericNames rule"
+else
+	case_failed "127.0.0.39 [$OPTS]: exit $RC, no 'generic:        yes (rule 2 of ...)' in the text trace" "$OPTS -t 127.0.0.39"
+fi
+OPTS=""
+runprog "$W/out" "$W/err" /dev/null -c "$CONF" -t 127.0.0.37 127.0.0.30 127.0.0.31
+if [ "$RC" -eq 0 ] && grep -q '^ip=127\.0\.0\.37 .* generic=yes generic_rule=address score=1 ' "$W/out" &&
+	grep -q '^ip=127\.0\.0\.31 .* generic=no score=0 ' "$W/out"; then
+	pass_case "summary lines: generic=yes generic_rule=address; no tag when not generic"
+else
+	case_failed "summary lines: no 'generic=yes generic_rule=address' for 127.0.0.37" "-t 127.0.0.37 127.0.0.30 127.0.0.31"
+fi
 # GenericPatterns that broke or stalled glibc's regexec: no crash, no burn, a limit counted as no match
 printf '(|)(\\1\\1)*\n' >"$W/emptyloop.pat"
 printf '(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n' >"$W/backrefs.pat"

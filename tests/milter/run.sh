@@ -436,8 +436,8 @@ if ready patlimit; then
 	[ "$_v" = 2 ] || _pr="fcrdns_generic_pattern_limit_total [$_v], expected 2"
 	_n=$(grep -c "GenericPatterns $W/hostile.pat:1: PCRE2 match limit exceeded" "$W/patlimit.err")
 	[ "$_n" = 1 ] || _pr="${_pr:+$_pr; }$_n log lines naming hostile.pat:1, expected 1"
-	grep -q 'ip=127\.0\.0\.60 .*generic=yes' "$W/patlimit.err" ||
-		_pr="${_pr:+$_pr; }no 'ip=127.0.0.60 ... generic=yes' (line 2 matches every name)"
+	grep -q 'ip=127\.0\.0\.60 .*generic=yes generic_rule=pattern:2 ' "$W/patlimit.err" ||
+		_pr="${_pr:+$_pr; }no 'ip=127.0.0.60 ... generic=yes generic_rule=pattern:2' (line 2 matches every name)"
 	check "[patlimit] each limit hit counted in the StatsFile, logged once per pattern" "$_pr"
 	[ -z "$_pr" ] || log_tail patlimit
 fi

@@ -324,7 +324,7 @@ Test(check, pattern_limit_marks_the_name, .timeout = 20)
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
 	close(fd);
-	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(path, NULL, err, sizeof(err));
 	unlink(path);
 	cr_assert_not_null(g, "%s", err);
 	params.generic = g;

@@ -24,7 +24,7 @@ static const char *const names[] = {
 	"ScoreHeader", "ScorePass", "ScoreFail", "ScorePermError", "ScoreTempError", "ScoreGeneric",
 	"OnPass", "OnFail", "OnPermError", "OnTempError", "OnGeneric", "RejectAt", "RejectReply",
 	"TempfailReply", "ExemptHosts", "ExemptAuthenticated", "DryRun", "GenericPatterns",
-	"StatsFile", "StatsInterval",
+	"GenericNames", "StatsFile", "StatsInterval",
 };
 #define NKEYS (sizeof(names) / sizeof(names[0]))
 
@@ -706,6 +706,8 @@ static const struct bad bad_values[] = {
 	{ "DryRun 2", "DryRun: expected yes, no, true, false, 1 or 0, not '2'" },
 	{ "GenericPatterns /nonexistent/patterns", "GenericPatterns: /nonexistent/patterns: No such file or directory" },
 	{ "GenericPatterns /tmp", "GenericPatterns: /tmp: Is a directory" },
+	{ "GenericNames /nonexistent/names", "GenericNames: /nonexistent/names: No such file or directory" },
+	{ "GenericNames /tmp", "GenericNames: /tmp: Is a directory" },
 	{ "StatsInterval 0", "StatsInterval: '0' is out of range (1-86400)" },
 	{ "StatsInterval 86401", "StatsInterval: '86401' is out of range (1-86400)" },
 };

@@ -26,7 +26,7 @@ static bool match(const fcr_generic *g, const char *name, const char *addr)
 static void run_table(const struct gcase *cases, size_t n)
 {
 	char err[256] = "";
-	fcr_generic *g = fcr_generic_new(NULL, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(NULL, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	for (size_t i = 0; i < n; i++)
 		cr_expect_eq(match(g, cases[i].name, cases[i].addr), cases[i].generic,
@@ -114,10 +114,17 @@ Test(generic, pool_words_count_in_the_host_part_only)
 		{ "www.dsl.example.com", "198.51.100.7", true },
 		{ "client.example.com", "198.51.100.7", true },
 		{ "dynamic-host.dyn.example.net", "198.51.100.7", true },
-		/* ...unless a label says mail or static */
+		/* ...unless a label says mail; "static" is no server word (issue 10) */
 		{ "mail.dsl.example.com", "198.51.100.7", false },
-		{ "static.cable.example.net", "198.51.100.7", false },
+		{ "static.cable.example.net", "198.51.100.7", true },
 		{ "cable.example", "198.51.100.7", false },
+		/* a pool word counts as a label of its own or in a label with digits, as generated
+		 * names have it: "customer-portal" is a name chosen for a host */
+		{ "customer-portal.example.com", "198.51.100.7", false },
+		{ "mobile-api.example.com", "198.51.100.7", false },
+		{ "wifi-login.example.net", "198.51.100.7", false },
+		{ "customer-static-190-12-34.example.net", "198.51.100.7", true },
+		{ "cust-12.example.net", "198.51.100.7", true },
 		/* pool words are whole tokens */
 		{ "dynamo7.example.net", "198.51.100.7", false },
 		{ "poolside1.example.net", "198.51.100.7", false },
@@ -127,24 +134,31 @@ Test(generic, pool_words_count_in_the_host_part_only)
 	RUN(t);
 }
 
-Test(generic, static_and_mail_labels_win)
+/* SPEC: server words outweigh pool words, not the address, which says the name was generated for
+ * it; "static" outweighs nothing (issue 10). */
+Test(generic, server_words_outweigh_pool_words_not_the_address)
 {
 	static const struct gcase t[] = {
 		{ "mail.example.com", "1.2.3.4", false },
 		{ "mx1.example.net", "1.2.3.4", false },
-		{ "static-1-2-3-4.isp.net", "1.2.3.4", false },
-		{ "smtp-203-0-113-42.example", "203.0.113.42", false },
-		{ "mailout-203-0-113-42.example.net", "203.0.113.42", false },
 		{ "mx-dyn-1.example.net", "203.0.113.42", false },
-		{ "203-0-113-42.static.example.net", "203.0.113.42", false },
 		{ "relay7.dsl.example.net", "203.0.113.42", false },
-		{ "mta-cb00712a.example.net", "203.0.113.42", false },
+		{ "static-1-2-3-4.isp.net", "1.2.3.4", true },
+		{ "smtp-203-0-113-42.example", "203.0.113.42", true },
+		{ "mailout-203-0-113-42.example.net", "203.0.113.42", true },
+		{ "203-0-113-42.static.example.net", "203.0.113.42", true },
+		{ "mta-cb00712a.example.net", "203.0.113.42", true },
+		{ "static.42.113.0.203.clients.example.de", "203.0.113.42", true },
 		/* whole tokens only: "gmail" is not "mail", "mxs" is not "mx" */
 		{ "gmail-203-0-113-42.example.net", "203.0.113.42", true },
-		{ "mxs-203-0-113-42.example.net", "203.0.113.42", true },
+		{ "mxs-dsl-7.example.net", "203.0.113.42", true },
 		/* a mail word in the registered domain does not exempt the hosts in it */
 		{ "dsl-1-2-3-4.mail.example", "198.51.100.7", true },
 		{ "203-0-113-42.smtp.example", "203.0.113.42", true },
+		/* part of the address (an ESP's outbound names) with a server word: not generic */
+		{ "mail-203-0-113.example.net", "203.0.113.42", false },
+		{ "a113-42.smtp-out.example.com", "203.0.113.42", false },
+		{ "mail113-42.example.net", "203.0.113.42", false },
 	};
 	RUN(t);
 }
@@ -165,7 +179,8 @@ Test(generic, ipv6)
 		{ "2001-db8-0-0-0-0-0-1.example.net", "2001:db8::1", true },
 		{ "ip6-2001-db8--1.example.net", "2001:db8::1", true },
 		{ "dyn6-12.example.net", "2001:db8::1", true },
-		/* other addresses, partial matches, the exception, IPv4 forms */
+		{ "static-2001-db8--1.example.net", "2001:db8::1", true },
+		/* other addresses, partial matches, a server word, IPv4 forms */
 		{ "20010db8000100020a0027fffe4e1235.example.net", a, false },
 		{ "a00-27ff-fe4e-1235.example.net", a, false },
 		{ "2001-db8--2.example.net", "2001:db8::1", false },
@@ -173,7 +188,6 @@ Test(generic, ipv6)
 		{ "2001-db8--1a.example.net", "2001:db8::1", false },
 		{ "12001-db8--1.example.net", "2001:db8::1", false },
 		{ "a2001-db8--1.example.net", "2001:db8::1", false },
-		{ "static-2001-db8--1.example.net", "2001:db8::1", false },
 		{ "mail6.example.net", "2001:db8::1", false },
 		{ "203-0-113-42.example.net", "2001:db8::cb00:712a", false },
 		{ "host-0000000000000000.example.net", "2001:db8::", false },
@@ -184,7 +198,7 @@ Test(generic, ipv6)
 Test(generic, hostile_names)
 {
 	char err[256] = "";
-	fcr_generic *g = fcr_generic_new(NULL, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(NULL, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	fcr_addr a;
 	cr_assert(fcr_addr_parse("203.0.113.42", &a));
@@ -258,7 +272,7 @@ Test(generic, pattern_file_good)
 	                        "  \\.customers\\.example$  \r\n"
 	                        "^[a-z]+-[0-9]+\\.pool\\.example$\n");
 	char err[256] = "";
-	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(path, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	/* an explicit pattern beats the mail exception */
 	cr_expect(match(g, "mail7.badisp.example", "198.51.100.7"));
@@ -279,7 +293,7 @@ Test(generic, pattern_file_bad_regex)
 {
 	char *path = write_file("# ok\n^ok\\.example$\nfoo(\n[z-a]\n");
 	char err[256] = "";
-	cr_assert_null(fcr_generic_new(path, err, sizeof(err)));
+	cr_assert_null(fcr_generic_new(path, NULL, err, sizeof(err)));
 	char want[128];
 	snprintf(want, sizeof(want), "%s:3: ", path);
 	cr_expect(strncmp(err, want, strlen(want)) == 0, "err: %s", err);
@@ -289,7 +303,7 @@ Test(generic, pattern_file_bad_regex)
 
 	/* "a{1" was an error for POSIX regcomp; PCRE2 reads it as literal text, as Perl does */
 	path = write_file("a{1\nx{2,1}\n");
-	cr_assert_null(fcr_generic_new(path, err, sizeof(err)));
+	cr_assert_null(fcr_generic_new(path, NULL, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s:2: ", path);
 	cr_expect(strncmp(err, want, strlen(want)) == 0, "err: %s", err);
 	unlink(path);
@@ -299,7 +313,7 @@ Test(generic, pattern_file_bad_regex)
 	path = write_file("(\n");
 	char small[8];
 	memset(small, 'x', sizeof(small));
-	cr_assert_null(fcr_generic_new(path, small, sizeof(small)));
+	cr_assert_null(fcr_generic_new(path, NULL, small, sizeof(small)));
 	cr_expect(memchr(small, '\0', sizeof(small)) != NULL);
 	unlink(path);
 	free(path);
@@ -308,11 +322,11 @@ Test(generic, pattern_file_bad_regex)
 Test(generic, pattern_file_missing_or_empty)
 {
 	char err[256] = "";
-	cr_assert_null(fcr_generic_new("/nonexistent/fcr-patterns", err, sizeof(err)));
+	cr_assert_null(fcr_generic_new("/nonexistent/fcr-patterns", NULL, err, sizeof(err)));
 	cr_expect(strncmp(err, "/nonexistent/fcr-patterns: ", 27) == 0, "err: %s", err);
 
 	char *path = write_file("");
-	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(path, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	cr_expect(!match(g, "mail.example.com", "198.51.100.7"));
 	fcr_generic_free(g);
@@ -338,7 +352,7 @@ Test(generic, hostile_patterns_are_bounded, .timeout = 20)
 	memcpy(name + n, "test.example.", 14);
 	char err[256] = "";
 	char *path = write_file("(.*)\\1(.*)\\2(.*)\\3(.*)\\4(.*)\\5x\n");
-	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(path, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	fcr_addr a;
 	fcr_addr_parse("192.0.2.1", &a);
@@ -353,7 +367,7 @@ Test(generic, hostile_patterns_are_bounded, .timeout = 20)
 	free(path);
 
 	path = write_file("(|)(\\1\\1)*\n");
-	g = fcr_generic_new(path, err, sizeof(err));
+	g = fcr_generic_new(path, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	cr_expect(fcr_generic_judge(g, name, &a, &limited));
 	cr_expect_not(limited);
@@ -388,7 +402,7 @@ Test(concurrency, generic_match_shared_matcher)
 {
 	char *path = write_file("^mail[0-9]+\\.badisp\\.example$\n");
 	char err[256] = "";
-	fcr_generic *g = fcr_generic_new(path, err, sizeof(err));
+	fcr_generic *g = fcr_generic_new(path, NULL, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	pthread_t t[8];
 	struct worker w[8];
