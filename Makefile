@@ -110,12 +110,14 @@ deps-run:
 
 # ---- running ----
 RUN_DIR  := $(CURDIR)/run
+# The provider rules come from the tree (make install puts them where the binary looks by default).
 run: deps-run
 	@$(MAKE) --no-print-directory all
 	@mkdir -p $(RUN_DIR)
 	@echo "fcrdns-milter: listening on unix:$(RUN_DIR)/fcrdns-milter.sock"
 	@echo "Postfix:  smtpd_milters = unix:$(RUN_DIR)/fcrdns-milter.sock"
-	./milter/fcrdns-milter -f -c conf/fcrdns-milter.conf -o Socket=unix:$(RUN_DIR)/fcrdns-milter.sock
+	./milter/fcrdns-milter -f -c conf/fcrdns-milter.conf -o Socket=unix:$(RUN_DIR)/fcrdns-milter.sock \
+		-o GenericNames=$(CURDIR)/conf/generic-names
 
 # ---- tests ----
 check: deps
