@@ -54,14 +54,13 @@ Test(jobs, result_arrives_and_deadline_is_kept)
 	struct fcr_snapshot *s = snapshot(300);
 	fcr_addr a = addr(3);
 	struct fcr_job *j = fcr_job_submit(s, &a, 0);
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	/* 300 ms a round trip: not done after 50 ms, done within 5 s */
 	cr_assert_not(fcr_job_wait(j, fcr_now_ms() + 50, &r, &cached));
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 5000, &r, &cached));
 	cr_assert_eq(r.result, FCR_PASS);
 	cr_assert_not(cached);
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	fcr_snapshot_put(s);
 	fcr_jobs_stop();
@@ -83,12 +82,11 @@ static void *client(void *p)
 			fcr_job_put(j);
 			continue;
 		}
-		struct fcr_check_result r = { 0 };
+		struct fcr_cache_summary r;
 		bool cached;
 		if (!fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached) || r.result != FCR_PASS ||
 		    !fcr_addr_equal(&r.addr, &a))
 			w->wrong++;
-		fcr_check_result_clear(&r);
 		fcr_job_put(j);
 	}
 	return NULL;
@@ -174,10 +172,9 @@ static void block_workers(struct blockers *b)
 static void unblock(struct blockers *b)
 {
 	for (int i = 0; i < POOL; i++) {
-		struct fcr_check_result r = { 0 };
+		struct fcr_cache_summary r;
 		bool cached;
 		cr_assert(fcr_job_wait(b->j[i], fcr_now_ms() + 10000, &r, &cached));
-		fcr_check_result_clear(&r);
 		fcr_job_put(b->j[i]);
 	}
 	fcr_snapshot_put(b->snap);
@@ -186,11 +183,10 @@ static void unblock(struct blockers *b)
 /* A job done at once (no wait) with a temperror the pool gave for reason why. */
 static bool answered_now(struct fcr_job *j, const char *why)
 {
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	bool ok = fcr_job_wait(j, fcr_now_ms(), &r, &cached) && r.result == FCR_TEMPERROR &&
 	          strcmp(r.reason, why) == 0 && !cached;
-	fcr_check_result_clear(&r);
 	return ok;
 }
 
@@ -232,14 +228,13 @@ Test(concurrency, jobs_expired_not_started)
 	block_workers(&b);
 	fcr_addr a = addr(9);
 	struct fcr_job *j = fcr_job_submit(b.snap, &a, fcr_now_ms() + 50);
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	/* the workers are busy for longer than 50 ms: when one is free, the deadline has passed */
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
 	cr_expect_eq(r.result, FCR_TEMPERROR);
 	cr_expect_str_eq(r.reason, FCR_JOBS_REASON_EXPIRED);
 	cr_expect(fcr_addr_equal(&r.addr, &a));
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	unblock(&b);
 	fcr_jobs_stop();
@@ -260,11 +255,10 @@ Test(concurrency, jobs_reload_reaches_queued_checks)
 	fcr_addr a = addr(5);
 	struct fcr_job *j = fcr_job_submit(old, &a, 0);
 	fcr_snapshot_install(empty);   /* its resolver knows no PTR: NXDOMAIN, permerror */
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached;
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
 	cr_expect_eq(r.result, FCR_PERMERROR, "result %d: the check ran with the old resolver", r.result);
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	unblock(&b);
 	fcr_jobs_stop();

@@ -175,11 +175,9 @@ static struct fcr_check_result check(fcr_service *s, const char *ip, bool *cache
 static bool stored(fcr_service *s, const char *ip)
 {
 	fcr_addr a;
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	cr_assert(fcr_addr_parse(ip, &a));
-	int hit = fcr_service_peek(s, &a, &r);
-	fcr_check_result_clear(&r);
-	return hit == 1;
+	return fcr_service_peek(s, &a, &r) == 1;
 }
 
 static unsigned asked(struct fake_dns *f)
