@@ -51,7 +51,7 @@ struct fcr_cache_stats {
 	uint64_t prefetches;         /* refresh duties handed out (hits in the last tenth of a life) */
 	uint64_t refreshed;          /* entries a refresh replaced */
 	size_t entries;
-	size_t bytes;                /* slab memory held (entries, free chunks and hash tables) */
+	size_t bytes;                /* memory of entries, chunks free for reuse and hash tables */
 };
 
 /* A name's text with its NUL: 255 wire octets, each at worst a \DDD escape. */

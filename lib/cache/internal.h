@@ -78,7 +78,7 @@ struct slab {
 	char *bump[SLAB_CLASSES];          /* the unused rest of the newest block of a class */
 	size_t left[SLAB_CLASSES];
 	void *blocks;                      /* every block, linked through its first word */
-	size_t bytes;
+	size_t bytes;                      /* of the chunks carved so far */
 };
 
 struct shard {

@@ -1,6 +1,8 @@
 /* A shard's entry memory: chunks of a few fixed size classes carved from 64 KiB blocks. A freed
  * chunk goes back to its class's free list for the next entry of that class, so entries that come
- * and go in random order never fragment the heap, and memory stays flat once the cache is full. */
+ * and go in random order never fragment the heap, and memory stays flat once the cache is full.
+ * Chunks are carved in order as needed: the rest of a block is address space no page of which has
+ * been touched, so what is carved is what the cache makes resident. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -27,7 +29,6 @@ static int grow(struct slab *s, int k)
 		return -1;
 	*(void **)b = s->blocks;
 	s->blocks = b;
-	s->bytes += SLAB_BLOCK;
 	s->bump[k] = b + 64;  /* past the link; chunks stay 16-aligned */
 	s->left[k] = (SLAB_BLOCK - (size_t)(s->bump[k] - b)) / class_size[k];
 	return 0;
@@ -47,6 +48,7 @@ struct entry *slab_get(struct slab *s, size_t size)
 		e = (struct entry *)(void *)s->bump[k];
 		s->bump[k] += class_size[k];
 		s->left[k]--;
+		s->bytes += class_size[k];
 	}
 	e->cls = (uint8_t)k;
 	return e;

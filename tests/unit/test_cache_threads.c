@@ -248,3 +248,56 @@ Test(concurrency, cache_heavy_eviction_sharded)
 	run_storm(600, 3000, true);
 }
 
+
+/* Threads hitting one address in the last tenth of its life: one of them gets the refresh duty
+ * and carries it out while the others go on hitting the entry. */
+struct pf {
+	fcr_cache *c;
+	struct filler f;
+	fcr_addr a;
+	_Atomic unsigned duties, bad;
+	pthread_barrier_t start;
+};
+
+static void *pf_worker(void *arg)
+{
+	struct pf *p = arg;
+	pthread_barrier_wait(&p->start);
+	for (int i = 0; i < 2000; i++) {
+		struct fcr_cache_summary s;
+		bool hit = false, refresh = false;
+		fcr_cache_get(p->c, &p->a, fill_fn, &p->f, &s, NULL, &hit, &refresh);
+		if (!hit || !summary_is_for(&s, &p->a, FCR_PASS))
+			atomic_fetch_add(&p->bad, 1);
+		if (refresh) {
+			atomic_fetch_add(&p->duties, 1);
+			fcr_cache_refresh(p->c, &p->a, fill_fn, &p->f);
+		}
+	}
+	return NULL;
+}
+
+Test(concurrency, cache_prefetch_single_flight)
+{
+	enum { NT = 8 };
+	struct fake_clock clk = { 0 };
+	struct pf p = { .f = { .sp = POSITIVE }, .a = v4(88) };
+	p.c = new_cache(64, &clk);
+	cr_assert_not(get(p.c, &p.a, &p.f));
+	advance(&clk, 45000);  /* the last tenth of its 50 s */
+	pthread_barrier_init(&p.start, NULL, NT);
+	pthread_t t[NT];
+	for (int i = 0; i < NT; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, pf_worker, &p), 0);
+	for (int i = 0; i < NT; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&p.start);
+	cr_assert_eq(atomic_load(&p.bad), 0);
+	cr_assert_eq(atomic_load(&p.duties), 1);
+	cr_assert_eq(atomic_load(&p.f.calls), 2, "the cold fill and one refresh");
+	struct fcr_cache_stats st;
+	fcr_cache_stats(p.c, &st);
+	cr_assert_eq(st.refreshed, 1);
+	cr_assert_eq(st.hits, (uint64_t)NT * 2000);
+	fcr_cache_free(p.c);
+}

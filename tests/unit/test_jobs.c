@@ -2,6 +2,7 @@
  * resolver. Snapshots are built by hand here (the daemon builds them with the real resolver). */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,4 +265,58 @@ Test(concurrency, jobs_reload_reaches_queued_checks)
 	fcr_jobs_stop();
 	fcr_snapshot_install(NULL);
 	fcr_snapshot_put(old);
+}
+
+/* ---- prefetch through the pool ---- */
+
+static _Atomic int64_t pf_clock;
+
+static int64_t pf_now(void *arg)
+{
+	(void)arg;
+	return atomic_load(&pf_clock);
+}
+
+/* A hit in the last tenth of an entry's life queues its refresh on the pool; the refreshed entry
+ * outlives the old one's expiry, and the sender never waits for DNS. */
+Test(concurrency, jobs_prefetch_refreshes_entry)
+{
+	char err[256];
+	cr_assert_eq(fcr_jobs_start(4), 0);
+	fake_zone_confirming(&zone, "10.1.0", NADDR, 60);
+	struct fcr_cache_conf cc = { .capacity = 100, .max_ttl = 3600, .neg_max_ttl = 60,
+	                             .error_ttl = 30, .now_ms = pf_now };
+	fcr_cache *cache = fcr_cache_new(&cc);
+	struct fcr_snapshot *s = calloc(1, sizeof(*s));
+	s->conf = fcr_config_load("/dev/null", NULL, 0, err, sizeof(err));
+	struct fake_dns f;
+	fake_dns_init(&f, zone.table, zone.n);
+	struct fake_dns *fake = (struct fake_dns *)fake_dns_dup(&f);
+	s->svc = fcr_service_new_shared(s->conf, &fake->base, cache, err, sizeof(err));
+	cr_assert_not_null(s->svc, "%s", err);
+	s->refs = 1;
+	fcr_service_set_prefetch(s->svc, fcr_jobs_prefetch, NULL);
+	fcr_snapshot_install(s);
+
+	fcr_addr a = addr(4);
+	struct fcr_cache_summary v;
+	bool cached = true;
+	struct fcr_jobs_stats before, after;
+	fcr_jobs_get_stats(&before);
+	cr_assert_eq(fcr_service_verdict(s->svc, &a, &v, &cached), 0);
+	cr_assert(!cached);
+	cr_assert_eq(v.result, FCR_PASS);
+	atomic_store(&pf_clock, 54000);              /* the last tenth of 60 s */
+	cr_assert_eq(fcr_service_peek(s->svc, &a, &v), 1);
+	for (int i = 0; i < 5000 && __atomic_load_n(&fake->questions, __ATOMIC_RELAXED) < 4; i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	fcr_jobs_stop();                             /* the refresh is done once the pool is idle */
+	cr_assert_eq(__atomic_load_n(&fake->questions, __ATOMIC_RELAXED), 4, "one refresh, in the background");
+	atomic_store(&pf_clock, 60001);              /* past the first entry's life */
+	cr_assert_eq(fcr_service_peek(s->svc, &a, &v), 1, "the refreshed entry serves on");
+	cr_assert_eq(v.result, FCR_PASS);
+	fcr_jobs_get_stats(&after);
+	cr_assert_eq(after.prefetches - before.prefetches, 1);
+	fcr_snapshot_install(NULL);
+	fcr_cache_free(cache);
 }
