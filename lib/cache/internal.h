@@ -52,14 +52,15 @@ struct entry_sum {
 	uint16_t name_len, valid_len;
 };
 
-/* One cached address: 80 bytes of header, then the text. */
+/* One cached address: 88 bytes of header, then the text. */
 struct entry {
 	struct entry *hnext;             /* hash chain */
 	struct entry *prev, *next;       /* LRU list, most recent first; next: the slab's free list */
 	int64_t expires_ms;              /* valid while now < expires_ms */
 	fcr_addr key;
-	uint32_t hash;                   /* the high half of the key's hash */
+	uint32_t hash;                   /* the low half of the key's hash */
 	uint32_t life_s;                 /* lifetime given at store: its last tenth starts prefetch */
+	uint32_t gen;                    /* the shard's push count when it went to the LRU head */
 	uint16_t waiters;                /* threads holding on to it; freed only when 0 and out of the table */
 	uint8_t flags;                   /* EF_* */
 	uint8_t state;                   /* enum entry_state */
@@ -70,7 +71,7 @@ struct entry {
 
 /* Size classes of entries (header included). A shard's chunks of a class are reused, never given
  * back to the heap until the cache is freed. */
-#define SLAB_CLASSES 9
+#define SLAB_CLASSES 11
 #define SLAB_BLOCK (64 * 1024)
 
 struct slab {
@@ -81,16 +82,19 @@ struct slab {
 	size_t bytes;                      /* of the chunks carved so far */
 };
 
+/* What a hit reads comes first, in one cache line. */
 struct shard {
 	alignas(64) pthread_mutex_t lock;
-	pthread_cond_t done;             /* broadcast whenever a pending entry of this shard completes */
 	struct entry **buckets;          /* sized for the shard's capacity once, never regrown */
 	size_t mask;                     /* buckets - 1 */
+	uint64_t hits;
 	struct entry *head, *tail;       /* LRU list */
+	uint32_t gen;                    /* entries pushed to the LRU head so far */
 	size_t count;                    /* stored entries (in the LRU list) */
 	size_t cap;
+	uint64_t shared, misses, evictions, expired, prefetches, refreshed;
+	pthread_cond_t done;             /* broadcast whenever a pending entry of this shard completes */
 	struct slab slab;
-	uint64_t hits, shared, misses, evictions, expired, prefetches, refreshed;
 };
 
 struct fcr_cache {

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 
 /* One-name entries fall in the first classes; the last holds the largest entry (ENTRY_MAX). */
-static const size_t class_size[SLAB_CLASSES] = { 96, 128, 160, 192, 256, 384, 640, 1152, 2304 };
+static const size_t class_size[SLAB_CLASSES] = { 96, 112, 128, 144, 160, 192, 256, 384, 640,
+                                                 1152, 2304 };
 
 _Static_assert(ENTRY_MAX <= 2304, "the largest entry fits the largest class");
 _Static_assert(sizeof(struct entry) <= 96, "an entry without text fits the smallest class");
