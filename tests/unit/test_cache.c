@@ -317,6 +317,26 @@ Test(cache, large_capacity_bounded)
 	fcr_cache_free(c);
 }
 
+/* Entries hit again soon after their last move stay where they are in the LRU list (cheaper hits),
+ * but one hit at least every quarter of a shard's capacity of insertions is never evicted. */
+Test(cache, hot_entry_survives_eviction)
+{
+	struct filler f = { .sp = POSITIVE };
+	fcr_cache *c = new_cache(64, NULL);     /* 4 shards of 16 */
+	fcr_addr hot = v4(60000);
+	cr_assert(!get(c, &hot, &f));
+	for (unsigned i = 0; i < 2000; i++) {
+		fcr_addr a = v4(i);
+		cr_assert(!get(c, &a, &f));
+		if (i % 3 == 2)
+			cr_assert(get(c, &hot, &f), "hot entry evicted after %u insertions", i + 1);
+	}
+	struct fcr_cache_stats st;
+	fcr_cache_stats(c, &st);
+	cr_assert_geq(st.evictions, 2000 - 64);
+	fcr_cache_free(c);
+}
+
 Test(cache, flush_drops_entries)
 {
 	struct filler f = { .sp = POSITIVE };
