@@ -1,6 +1,7 @@
 /* A ready-to-use checker: configuration snapshot, resolver transport, generic-name rules and the
  * shared cache, wired together. The milter keeps one per configuration; -t and benchmarks use it too.
- * fcr_service_check may be called from any number of threads at once. */
+ * The checks, peek and refresh may be called from any number of threads at once; the setters only
+ * before the service is shared. */
 #ifndef FCR_SERVICE_H
 #define FCR_SERVICE_H
 
