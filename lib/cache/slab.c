@@ -7,6 +7,25 @@
 
 #include <stdlib.h>
 
+/* Under AddressSanitizer a chunk on a free list is poisoned past its links, so that a use after
+ * the cache gave an entry back is caught as it would be after free(). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLAB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLAB_ASAN 1
+#endif
+#endif
+#ifdef SLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#define LINKS offsetof(struct entry, expires_ms)
+#define POISON(e) ASAN_POISON_MEMORY_REGION((char *)(e) + LINKS, class_size[(e)->cls] - LINKS)
+#define UNPOISON(e, k) ASAN_UNPOISON_MEMORY_REGION((char *)(e) + LINKS, class_size[k] - LINKS)
+#else
+#define POISON(e) ((void)(e))
+#define UNPOISON(e, k) ((void)(e), (void)(k))
+#endif
+
 /* One-name entries fall in the first classes; the last holds the largest entry (ENTRY_MAX). */
 static const size_t class_size[SLAB_CLASSES] = { 96, 112, 128, 144, 160, 192, 256, 384, 640,
                                                  1152, 2304 };
@@ -43,6 +62,7 @@ struct entry *slab_get(struct slab *s, size_t size)
 	struct entry *e = s->free[k];
 	if (e) {
 		s->free[k] = e->next;
+		UNPOISON(e, k);
 	} else {
 		if (s->left[k] == 0 && grow(s, k) != 0)
 			return NULL;
@@ -59,6 +79,7 @@ void slab_put(struct slab *s, struct entry *e)
 {
 	e->next = s->free[e->cls];
 	s->free[e->cls] = e;
+	POISON(e);
 }
 
 void slab_free_all(struct slab *s)
