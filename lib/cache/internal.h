@@ -72,6 +72,7 @@ struct entry {
 /* Size classes of entries (header included). A shard's chunks of a class are reused, never given
  * back to the heap until the cache is freed. */
 #define SLAB_CLASSES 11
+#define INITIAL_BUCKETS 16
 #define SLAB_BLOCK (64 * 1024)
 
 struct slab {
@@ -85,9 +86,10 @@ struct slab {
 /* What a hit reads comes first, in one cache line. */
 struct shard {
 	alignas(64) pthread_mutex_t lock;
-	struct entry **buckets;          /* sized for the shard's capacity once, never regrown */
+	struct entry **buckets;          /* grown with the entries, up to max_buckets */
 	size_t mask;                     /* buckets - 1 */
 	uint64_t hits;
+	size_t nodes, max_buckets;       /* entries in the table (pending ones too); the table's limit */
 	struct entry *head, *tail;       /* LRU list */
 	uint32_t gen;                    /* entries pushed to the LRU head so far */
 	size_t count;                    /* stored entries (in the LRU list) */

@@ -1,5 +1,5 @@
-/* One shard of the cache: a keyed hash of the client address picks it; it holds a hash table sized
- * once for its capacity, an LRU list and the slabs its entries live in. All under the shard's lock. */
+/* One shard of the cache: a keyed hash of the client address picks it; it holds a hash table that
+ * grows up to its capacity, an LRU list and the slabs its entries live in. All under its lock. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -62,8 +62,33 @@ struct entry *table_find(struct shard *s, const fcr_addr *a, uint64_t h)
 	return NULL;
 }
 
+/* Doubles the bucket array when the load passes 1, up to the size for the shard's capacity: a
+ * small working set keeps a small table (hits touch less memory), and once the cache has been
+ * full the table never changes again. On failure the chains just get longer. */
+static void table_grow(struct shard *s)
+{
+	size_t n = (s->mask + 1) * 2;
+	if (n > s->max_buckets)
+		return;
+	struct entry **b = calloc(n, sizeof(*b));
+	if (!b)
+		return;
+	for (size_t i = 0; i <= s->mask; i++) {
+		for (struct entry *e = s->buckets[i], *next; e; e = next) {
+			next = e->hnext;
+			e->hnext = b[e->hash & (n - 1)];
+			b[e->hash & (n - 1)] = e;
+		}
+	}
+	free(s->buckets);
+	s->buckets = b;
+	s->mask = n - 1;
+}
+
 void table_insert(struct shard *s, struct entry *e, uint64_t h)
 {
+	if (++s->nodes > s->mask + 1)
+		table_grow(s);
 	e->hash = (uint32_t)h;
 	struct entry **p = &s->buckets[e->hash & s->mask];
 	e->hnext = *p;
@@ -79,6 +104,7 @@ void table_unlink(struct shard *s, struct entry *e)
 	*p = e->hnext;
 	e->hnext = NULL;
 	e->flags &= (uint8_t)~EF_IN_TABLE;
+	s->nodes--;
 }
 
 void lru_unlink(struct shard *s, struct entry *e)
@@ -147,11 +173,10 @@ void shard_evict(struct shard *s)
 	}
 }
 
-/* Buckets for the shard's capacity at a load of at most 1, allocated once: a table regrown under
- * load would leave its old arrays behind as holes in the heap. */
-static size_t bucket_count(size_t cap)
+/* The most buckets a shard gets: a load of at most 1 at its capacity. */
+static size_t bucket_max(size_t cap)
 {
-	size_t n = 16;
+	size_t n = INITIAL_BUCKETS;
 	while (n < cap)
 		n *= 2;
 	return n;
@@ -161,11 +186,11 @@ int shard_init(struct shard *s, size_t cap)
 {
 	memset(s, 0, sizeof(*s));
 	s->cap = cap;
-	size_t n = bucket_count(cap);
-	s->buckets = calloc(n, sizeof(*s->buckets));
+	s->max_buckets = bucket_max(cap);
+	s->buckets = calloc(INITIAL_BUCKETS, sizeof(*s->buckets));
 	if (!s->buckets)
 		return -1;
-	s->mask = n - 1;
+	s->mask = INITIAL_BUCKETS - 1;
 	if (pthread_mutex_init(&s->lock, NULL)) {
 		free(s->buckets);
 		return -1;
