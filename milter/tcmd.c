@@ -56,8 +56,9 @@ static void *worker(void *arg)
 		struct item *it = &b->items[i];
 		struct fcr_check_result r = { 0 };
 		bool cached = false;
+		/* Through the shared cache: an address given twice is looked up once. */
 		if (it->ok)
-			fcr_service_trace(b->svc, &it->addr, &r);
+			fcr_service_check(b->svc, &it->addr, &r, &cached);
 		pthread_mutex_lock(&b->lock);
 		it->r = r;
 		it->cached = cached;
@@ -264,7 +265,7 @@ static int trace_one(const struct fcr_config *conf, fcr_service *svc, const char
 		return EX_USAGE;
 	}
 	struct fcr_check_result r = { 0 };
-	bool cached = false;  /* a trace is always a fresh check */
+	bool cached = false;  /* the full trace is always a fresh check */
 	fcr_service_trace(svc, &a, &r);
 	struct fcr_trace_ctx ctx = { .conf = conf, .cached = cached,
 	                             .exempt = fcr_service_exempt(svc, &a) };
