@@ -35,7 +35,7 @@ MILTER_LIBS   := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 CRIT_CFLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null)
 CRIT_LIBS     := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_SRC    := $(sort $(wildcard lib/*.c lib/*/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libfcrdns.a
 MILTER_SRC := $(sort $(wildcard milter/*.c))
@@ -64,7 +64,7 @@ milter/fcrdns-milter: $(BUILD)/fcrdns-milter
 
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -Ilib -c -o $@ $<
 
 $(BUILD)/milter/%.o: milter/%.c
 	@mkdir -p $(dir $@)

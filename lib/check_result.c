@@ -1,4 +1,4 @@
-/* Ownership of check results: deep copy and release, used by the cache and by every caller. */
+/* Ownership of check results: deep copy and release, used by every holder of a whole result. */
 #include "check.h"
 
 #include <stdio.h>

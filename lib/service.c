@@ -20,6 +20,8 @@ struct fcr_service {
 	fcr_health *health;              /* maybe shared with the service of an earlier reload */
 	struct fcr_ns ns[FCR_MAX_NS];    /* the servers asked (from conf or resolv.conf) */
 	size_t nns;
+	fcr_prefetch_fn prefetch;        /* who runs refreshes; NULL: nobody, no prefetch */
+	void *prefetch_arg;
 };
 
 /* The servers: from conf, or from /etc/resolv.conf when conf names none (the real transport only;
@@ -124,7 +126,7 @@ static int fill(void *arg, const fcr_addr *a, struct fcr_check_result *out)
 	return rc;
 }
 
-/* The answer while the resolver is down: no DNS asked, nothing cached. */
+/* The answer while the resolver is down: no DNS asked, nothing cached. Allocates nothing. */
 static void fail_fast(const fcr_addr *a, struct fcr_check_result *out)
 {
 	char reason[64];
@@ -138,47 +140,120 @@ static void fail_fast(const fcr_addr *a, struct fcr_check_result *out)
 
 enum route {
 	ROUTE_RUN,       /* through the cache, DNS asked on a miss */
-	ROUTE_CACHED,    /* served by the cache already (*rc says how) */
+	ROUTE_CACHED,    /* served by the cache already */
 	ROUTE_FAST,      /* failed fast */
+};
+
+/* One lookup's what and where: the summary always, the whole result when this call ran the check
+ * and the caller wants it (full may be NULL). */
+struct lookup {
+	struct fcr_cache_summary *out;
+	struct fcr_check_result *full;
+	bool hit, refresh;
 };
 
 /* While the resolver is down a fresh cached result still serves; otherwise the check is the
  * interval's probe or fails fast. The cache's single flight is entered only once the breaker has
  * agreed, so nobody waits behind a probe. */
-static enum route while_down(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out,
-                             int *rc)
+static enum route while_down(fcr_service *s, const fcr_addr *a, struct lookup *l)
 {
-	int hit = fcr_cache_peek(s->cache, a, out);
-	if (hit != 0) {
-		*rc = hit < 0 ? -1 : 0;
+	if (fcr_cache_peek(s->cache, a, l->out, s->prefetch ? &l->refresh : NULL))
 		return ROUTE_CACHED;
-	}
 	if (fcr_health_admit(s->health))
 		return ROUTE_RUN;
-	fail_fast(a, out);
+	struct fcr_check_result r;
+	fail_fast(a, &r);
+	fcr_cache_summarize(&r, l->out);
+	if (l->full)
+		*l->full = r;  /* holds no pointers */
 	return ROUTE_FAST;
+}
+
+/* A hit in the last tenth of an entry's life: its refresh goes to the hook's thread, or back. */
+static void hand_off_refresh(fcr_service *s, const fcr_addr *a)
+{
+	if (!s->prefetch(s->prefetch_arg, a))
+		fcr_cache_refresh_abandon(s->cache, a);
+}
+
+static int lookup(fcr_service *s, const fcr_addr *a, struct lookup *l)
+{
+	int64_t start = fcr_now_ms();
+	int rc = 0;
+	enum route how = fcr_health_down(s->health) ? while_down(s, a, l) : ROUTE_RUN;
+	if (how == ROUTE_RUN)
+		rc = fcr_cache_get(s->cache, a, fill, s, l->out, l->full, &l->hit,
+		                   s->prefetch ? &l->refresh : NULL);
+	l->hit |= how == ROUTE_CACHED;
+	/* A copy's elapsed time is what this caller waited, not what the original lookup took. */
+	if (how != ROUTE_RUN || l->hit)
+		l->out->elapsed_ms = fcr_now_ms() - start;
+	if (l->refresh)
+		hand_off_refresh(s, a);
+	return rc;
+}
+
+int fcr_service_verdict(fcr_service *s, const fcr_addr *a, struct fcr_cache_summary *out,
+                        bool *cached)
+{
+	struct lookup l = { .out = out };
+	int rc = lookup(s, a, &l);
+	if (cached)
+		*cached = l.hit;
+	return rc;
 }
 
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached)
 {
-	bool hit = false;
-	int64_t start = fcr_now_ms();
-	int rc = 0;
-	enum route how = fcr_health_down(s->health) ? while_down(s, a, out, &rc) : ROUTE_RUN;
-	if (how == ROUTE_RUN)
-		rc = fcr_cache_get(s->cache, a, fill, s, out, &hit);
-	hit |= how == ROUTE_CACHED;
-	/* A copy's elapsed time is what this caller waited, not what the original lookup took. */
-	if (how != ROUTE_RUN || hit)
-		out->elapsed_ms = fcr_now_ms() - start;
+	struct fcr_cache_summary sm;
+	struct lookup l = { .out = &sm, .full = out };
+	int rc = lookup(s, a, &l);
+	if (l.hit) {
+		struct fcr_check_result view;
+		struct fcr_name names[2];
+		fcr_cache_summary_view(&sm, &view, names);
+		if (fcr_check_result_copy(out, &view) != 0) {
+			fcr_check_result_unasked(out, a, "out of memory");
+			rc = -1;
+		}
+	}
 	if (cached)
-		*cached = hit;
+		*cached = l.hit;
 	return rc;
 }
 
-int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out)
+int fcr_service_trace(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out)
 {
-	return fcr_cache_peek(s->cache, a, out);
+	if (fcr_health_down(s->health) && !fcr_health_admit(s->health)) {
+		fail_fast(a, out);
+		return 0;
+	}
+	return fill(s, a, out);
+}
+
+int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_cache_summary *out)
+{
+	bool refresh = false;
+	int hit = fcr_cache_peek(s->cache, a, out, s->prefetch ? &refresh : NULL);
+	if (refresh)
+		hand_off_refresh(s, a);
+	return hit;
+}
+
+void fcr_service_set_prefetch(fcr_service *s, fcr_prefetch_fn fn, void *arg)
+{
+	s->prefetch = fn;
+	s->prefetch_arg = arg;
+}
+
+/* While the resolver is down a refresh would only hear nothing: the entry keeps serving until it
+ * expires, and a later hit may try again. */
+void fcr_service_refresh(fcr_service *s, const fcr_addr *a)
+{
+	if (fcr_health_down(s->health))
+		fcr_cache_refresh_abandon(s->cache, a);
+	else
+		fcr_cache_refresh(s->cache, a, fill, s);
 }
 
 bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a)

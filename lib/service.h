@@ -1,6 +1,7 @@
 /* A ready-to-use checker: configuration snapshot, resolver transport, generic-name rules and the
  * shared cache, wired together. The milter keeps one per configuration; -t and benchmarks use it too.
- * fcr_service_check may be called from any number of threads at once. */
+ * The checks, peek and refresh may be called from any number of threads at once; the setters only
+ * before the service is shared. */
 #ifndef FCR_SERVICE_H
 #define FCR_SERVICE_H
 
@@ -29,18 +30,42 @@ fcr_service *fcr_service_new_shared(const struct fcr_config *conf, fcr_transport
 /* The cache settings of conf, as fcr_cache_new takes them. */
 struct fcr_cache_conf fcr_service_cache_conf(const struct fcr_config *conf);
 
-/* Checks address a through the cache. out (zeroed by the caller) receives a copy the caller owns;
- * *cached (may be NULL) says whether it came from the cache. Returns 0, or -1 when memory ran out
- * (out is a temperror then).
+/* Checks address a through the cache; out (owned by the caller) receives the summary, and a hit
+ * allocates nothing. *cached (may be NULL) says whether it came from the cache (a stored entry or
+ * another thread's lookup). Returns 0, or -1 when memory ran out (out is a temperror then).
  * While the resolver counts as down (health.h: FCR_HEALTH_THRESHOLD checks in a row heard
  * nothing), a check the cache cannot answer returns at once: temperror, ptr_status
  * FCR_DNS_UNAVAILABLE, reason "resolver unavailable: failing fast after N timeouts", not cached,
  * *cached false; one check per FCR_HEALTH_PROBE_MS still asks DNS as a probe. Checks that hear
- * nothing while the resolver is down are not cached either. */
+ * nothing while the resolver is down are not cached either.
+ * A hit in the last tenth of its entry's lifetime hands the entry's refresh to the prefetch hook
+ * (fcr_service_set_prefetch), once per entry; without a hook there is no prefetch. */
+int fcr_service_verdict(fcr_service *s, const fcr_addr *a, struct fcr_cache_summary *out,
+                        bool *cached);
+
+/* The same with a whole result in out (zeroed by the caller, then owned by it): the check's own
+ * when this call ran it; on a hit, the result rebuilt from the summary (the deciding names only:
+ * no forward addresses, no failure details). */
 int fcr_service_check(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out, bool *cached);
 
-/* The cached result for a if there is a fresh one (see fcr_cache_peek): 1 hit, 0 none, -1 memory. */
-int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out);
+/* A fresh check for a trace (-t): never answered from the cache nor stored in it, with every
+ * detail; the resolver's health applies as above. out is zeroed by the caller, then owned by it. */
+int fcr_service_trace(fcr_service *s, const fcr_addr *a, struct fcr_check_result *out);
+
+/* The cached summary for a if there is a fresh one (see fcr_cache_peek): 1 hit, 0 none. Allocates
+ * nothing; prefetch as for fcr_service_verdict. */
+int fcr_service_peek(fcr_service *s, const fcr_addr *a, struct fcr_cache_summary *out);
+
+/* Who runs prefetch refreshes: fn(arg, a) arranges for fcr_service_refresh(a) to run soon in
+ * another thread and returns true, or false when it cannot (the duty then goes back to the cache).
+ * It is called in the thread of the hit, after the cache's lock is released; it must not wait for
+ * the refresh. Call before the service is shared between threads. */
+typedef bool (*fcr_prefetch_fn)(void *arg, const fcr_addr *a);
+void fcr_service_set_prefetch(fcr_service *s, fcr_prefetch_fn fn, void *arg);
+
+/* Carries out a refresh duty for a: a check through this service stored over the cached entry (see
+ * fcr_cache_refresh); while the resolver is down the duty is given back instead. Any thread. */
+void fcr_service_refresh(fcr_service *s, const fcr_addr *a);
 
 /* True when ExemptHosts covers a. */
 bool fcr_service_exempt(const fcr_service *s, const fcr_addr *a);

@@ -54,7 +54,6 @@ static struct fcr_conn *conn_new(void)
 static void conn_free(struct fcr_conn *c)
 {
 	fcr_job_put(c->job);
-	fcr_check_result_clear(&c->r);
 	free(c->forged_authres);
 	fcr_snapshot_put(c->snap);
 	free(c);
@@ -119,12 +118,10 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, u
 /* A stand-in result when the check could not be had in time. */
 static void late_result(struct fcr_conn *c, const char *why)
 {
-	fcr_check_result_clear(&c->r);
-	fcr_check_result_unasked(&c->r, &c->addr, why);
-	c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
+	fcr_cache_summary_unasked(&c->v, &c->addr, why);
+	c->v.elapsed_ms = fcr_now_ms() - c->start_ms;
 }
 
-/* Makes sure c->r holds the result, waiting for the background check until the deadline at most. */
 /* Waits for the connection's check until its deadline, in slices: once the resolver counts as
  * down, a check still running is a probe or one of the wave that found the outage, and waiting it
  * out would hold this libmilter thread (and the sessions queued behind it) for nothing. Returns
@@ -135,7 +132,7 @@ static bool wait_result(struct fcr_conn *c, const char **why)
 		int64_t until = fcr_now_ms() + WAIT_SLICE_MS;
 		if (until > c->deadline_ms)
 			until = c->deadline_ms;
-		if (fcr_job_wait(c->job, until, &c->r, &c->cached))
+		if (fcr_job_wait(c->job, until, &c->v, &c->cached))
 			return true;
 		if (until >= c->deadline_ms) {
 			*why = "check did not finish in time";
@@ -156,13 +153,13 @@ static void take_result(struct fcr_conn *c)
 	if (!c->job) {
 		late_result(c, why);
 	} else if (wait_result(c, &why)) {
-		fcr_stats_check(&fcr_milter_stats, &c->r, c->cached);
+		fcr_stats_check(&fcr_milter_stats, &c->v, c->cached);
 	} else {
 		c->late = true;
 		fcr_stats_add(&fcr_milter_stats.late, 1);
 		fcr_stats_add(&fcr_milter_stats.results[FCR_TEMPERROR], 1);
 		late_result(c, why);
-		fcr_stats_observe(&fcr_milter_stats, c->r.elapsed_ms);
+		fcr_stats_observe(&fcr_milter_stats, c->v.elapsed_ms);
 	}
 	fcr_job_put(c->job);
 	c->job = NULL;
@@ -188,7 +185,8 @@ static void reply_text(const struct fcr_smtp_reply *rep, const struct fcr_check_
 static enum fcr_action verdict(struct fcr_conn *c)
 {
 	const struct fcr_config *conf = c->snap->conf;
-	enum fcr_action a = fcr_policy_action(conf, &c->r);
+	struct view w;
+	enum fcr_action a = fcr_policy_action(conf, view_of(c, &w));
 	c->applied = fcr_action_name(a);
 	if (a == FCR_ACCEPT)
 		return a;
@@ -236,7 +234,8 @@ static sfsistat decide(SMFICTX *ctx, struct fcr_conn *c)
 		const struct fcr_smtp_reply *rep = a == FCR_REJECT ? &conf->reject_reply
 		                                                  : &conf->tempfail_reply;
 		char text[1024];
-		reply_text(rep, &c->r, text, sizeof(text));
+		struct view w;
+		reply_text(rep, view_of(c, &w), text, sizeof(text));
 		smfi_setreply(ctx, (char *)rep->code, (char *)rep->xcode, text);
 		c->verdict = a == FCR_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 	}
@@ -270,10 +269,10 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		return reply(c, SMFIP_NR_CONN, (c->nr & SMFIP_NR_CONN) ? SMFIS_CONTINUE : SMFIS_ACCEPT);
 	c->deadline_ms = c->start_ms + conf->check_timeout_ms + LATE_SLACK_MS;
 	/* Most clients are in the cache: answer those here, without a hand-off to a worker. */
-	if (fcr_service_peek(c->snap->svc, &c->addr, &c->r) != 0) {
+	if (fcr_service_peek(c->snap->svc, &c->addr, &c->v) != 0) {
 		c->have_result = c->cached = true;
-		c->r.elapsed_ms = fcr_now_ms() - c->start_ms;
-		fcr_stats_check(&fcr_milter_stats, &c->r, true);
+		c->v.elapsed_ms = fcr_now_ms() - c->start_ms;
+		fcr_stats_check(&fcr_milter_stats, &c->v, true);
 	} else {
 		c->job = fcr_job_submit(c->snap, &c->addr, c->deadline_ms);
 	}
@@ -388,10 +387,12 @@ static void add_headers(SMFICTX *ctx, struct fcr_conn *c)
 {
 	const struct fcr_config *conf = c->snap->conf;
 	char authres[2048], result[1536], score[32];
+	struct view w;
+	const struct fcr_check_result *r = view_of(c, &w);
 
-	fcr_format_authres(conf, &c->r, authres, sizeof(authres));
-	fcr_format_result_header(conf, &c->r, result, sizeof(result));
-	fcr_format_score(fcr_policy_score(conf, &c->r), score, sizeof(score));
+	fcr_format_authres(conf, r, authres, sizeof(authres));
+	fcr_format_result_header(conf, r, result, sizeof(result));
+	fcr_format_score(fcr_policy_score(conf, r), score, sizeof(score));
 	if (smfi_insheader(ctx, 0, AUTHRES, authres) != MI_SUCCESS ||
 	    smfi_addheader(ctx, conf->result_header, result) != MI_SUCCESS ||
 	    smfi_addheader(ctx, conf->score_header, score) != MI_SUCCESS)
@@ -445,7 +446,7 @@ static void log_connection(struct fcr_conn *c)
 	if (!c->have_result && c->job) {
 		/* Close never waits: log what is known. */
 		bool cached = false;
-		if (!fcr_job_wait(c->job, fcr_now_ms(), &c->r, &cached)) {
+		if (!fcr_job_wait(c->job, fcr_now_ms(), &c->v, &cached)) {
 			fcr_stats_add(&fcr_milter_stats.pending_at_close, 1);
 			fcr_log(LOG_INFO, "ip=%s result=pending action=%s ms=%lld qid=%s msgs=%u",
 			        fcr_addr_format(&c->addr, ip, sizeof(ip)), c->decided ? c->applied : "none",
@@ -454,13 +455,14 @@ static void log_connection(struct fcr_conn *c)
 		}
 		c->cached = cached;
 		c->have_result = true;
-		fcr_stats_check(&fcr_milter_stats, &c->r, cached);
+		fcr_stats_check(&fcr_milter_stats, &c->v, cached);
 	} else if (!c->have_result) {
 		take_result(c);
 	}
 	settle(c);
 	struct fcr_trace_ctx t = { .conf = c->snap->conf, .cached = c->cached, .action = c->applied };
-	fcr_trace_summary(&t, &c->r, line, sizeof(line));
+	struct view w;
+	fcr_trace_summary(&t, view_of(c, &w), line, sizeof(line));
 	fcr_log(LOG_INFO, "%s qid=%s msgs=%u%s%s%s%s%s", line, c->qid[0] ? c->qid : "-", c->messages,
 	        c->late ? " late=yes" : "", c->would ? " would=" : "", c->would ? c->would : "",
 	        c->waived ? " waived=" : "", c->waived ? c->waived : "");

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check.h"
+#include "cache.h"
 #include "config.h"
 #include "jobs.h"
 #include "snapshot.h"
@@ -24,7 +24,7 @@ struct fcr_conn {
 	const char *skip_why;          /* "no-address", "exempt" (for the log) */
 	int64_t start_ms, deadline_ms; /* negotiate (or connect); when waiting for the check stops */
 	bool have_result, cached, late;
-	struct fcr_check_result r;
+	struct fcr_cache_summary v;    /* the check's summary, once have_result */
 
 	bool decided;                  /* the verdict was applied (at RejectAt) */
 	bool deferred;                 /* accepted before the result came: would=/waived= still due */
@@ -40,5 +40,18 @@ struct fcr_conn {
 	unsigned *forged_authres;      /* indices (1-based) of Authentication-Results with our id */
 	size_t n_forged_authres, cap_forged_authres;
 };
+
+/* The summary as the formatting and policy functions read a result (see fcr_cache_summary_view):
+ * valid while c->v is unchanged. Allocates nothing. */
+struct view {
+	struct fcr_check_result r;
+	struct fcr_name names[2];
+};
+
+static inline const struct fcr_check_result *view_of(const struct fcr_conn *c, struct view *w)
+{
+	fcr_cache_summary_view(&c->v, &w->r, w->names);
+	return &w->r;
+}
 
 #endif

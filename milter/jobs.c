@@ -21,9 +21,10 @@ struct fcr_job {
 	fcr_addr addr;
 	int64_t deadline_ms;       /* when its connection stops waiting (0: never) */
 	int refs;                  /* under pool.lock */
-	bool done, cached;         /* under pool.lock; r is immutable once done */
+	bool done, cached;         /* under pool.lock; v is immutable once done */
+	bool refresh;              /* a prefetch: refresh the cached entry, nobody waits */
 	pthread_cond_t finished;
-	struct fcr_check_result r;
+	struct fcr_cache_summary v;
 };
 
 static struct {
@@ -41,7 +42,6 @@ static struct {
 
 static void job_free(struct fcr_job *j)
 {
-	fcr_check_result_clear(&j->r);
 	fcr_snapshot_put(j->snap);
 	pthread_cond_destroy(&j->finished);
 	free(j);
@@ -54,27 +54,41 @@ static struct fcr_job *unref_locked(struct fcr_job *j)
 }
 
 /* With pool.lock held: j has its result; wakes its waiters. */
-static void finish_locked(struct fcr_job *j, const struct fcr_check_result *r, bool cached)
+static void finish_locked(struct fcr_job *j, const struct fcr_cache_summary *v, bool cached)
 {
-	j->r = *r;
+	j->v = *v;
 	j->cached = cached;
 	j->done = true;
 	pthread_cond_broadcast(&j->finished);
 }
 
 /* The newest configuration's resolver: a reload reaches checks that had not started. */
-static void check_now(struct fcr_job *j, struct fcr_check_result *r, bool *cached)
+static void check_now(struct fcr_job *j, struct fcr_cache_summary *v, bool *cached)
 {
 	struct fcr_snapshot *cur = fcr_snapshot_get();
-	fcr_service_check(cur ? cur->svc : j->snap->svc, &j->addr, r, cached);
+	fcr_service_verdict(cur ? cur->svc : j->snap->svc, &j->addr, v, cached);
 	fcr_snapshot_put(cur);
+}
+
+/* A prefetch: the refresh goes through the newest configuration's service too. Nobody waits. */
+static void refresh_now(struct fcr_job *j)
+{
+	struct fcr_snapshot *cur = fcr_snapshot_get();
+	if (cur)
+		fcr_service_refresh(cur->svc, &j->addr);
+	fcr_snapshot_put(cur);
+	job_free(j);
 }
 
 /* Runs a job taken from the queue (the queue's reference comes with it), unless nobody waits. */
 static void run(struct fcr_job *j)
 {
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary v;
 	bool cached = false;
+	if (j->refresh) {
+		refresh_now(j);
+		return;
+	}
 	pthread_mutex_lock(&pool.lock);
 	if (j->refs == 1) {  /* only the queue's: every connection let go of it */
 		pool.stats.abandoned++;
@@ -87,12 +101,12 @@ static void run(struct fcr_job *j)
 	pool.running += !expired;
 	pthread_mutex_unlock(&pool.lock);
 	if (expired)
-		fcr_check_result_unasked(&r, &j->addr, FCR_JOBS_REASON_EXPIRED);
+		fcr_cache_summary_unasked(&v, &j->addr, FCR_JOBS_REASON_EXPIRED);
 	else
-		check_now(j, &r, &cached);
+		check_now(j, &v, &cached);
 	pthread_mutex_lock(&pool.lock);
 	pool.running -= !expired;
-	finish_locked(j, &r, cached);
+	finish_locked(j, &v, cached);
 	struct fcr_job *dead = unref_locked(j);
 	pthread_mutex_unlock(&pool.lock);
 	if (dead)
@@ -187,12 +201,25 @@ static bool full_locked(struct fcr_job *j)
 {
 	if (pool.queued < pool.max_queued)
 		return false;
-	struct fcr_check_result r;
-	fcr_check_result_unasked(&r, &j->addr, FCR_JOBS_REASON_FULL);
-	finish_locked(j, &r, false);
+	struct fcr_cache_summary v;
+	fcr_cache_summary_unasked(&v, &j->addr, FCR_JOBS_REASON_FULL);
+	finish_locked(j, &v, false);
 	j->refs = 1;  /* the caller's only */
 	pool.stats.queue_full++;
 	return true;
+}
+
+/* With pool.lock held: j at the end of the queue, a worker to run it. */
+static void enqueue_locked(struct fcr_job *j)
+{
+	pool.queued++;
+	if (pool.tail)
+		pool.tail->next = j;
+	else
+		pool.head = j;
+	pool.tail = j;
+	grow_locked();
+	pthread_cond_signal(&pool.work);
 }
 
 struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_t deadline_ms)
@@ -207,20 +234,32 @@ struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_
 	j->refs = 2; /* the caller's and the queue's */
 	pthread_cond_init(&j->finished, NULL);
 	pthread_mutex_lock(&pool.lock);
-	if (full_locked(j)) {
-		pthread_mutex_unlock(&pool.lock);
-		return j;
-	}
-	pool.queued++;
-	if (pool.tail)
-		pool.tail->next = j;
-	else
-		pool.head = j;
-	pool.tail = j;
-	grow_locked();
-	pthread_cond_signal(&pool.work);
+	if (!full_locked(j))
+		enqueue_locked(j);
 	pthread_mutex_unlock(&pool.lock);
 	return j;
+}
+
+bool fcr_jobs_prefetch(void *arg, const fcr_addr *a)
+{
+	(void)arg;
+	struct fcr_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return false;
+	j->addr = *a;
+	j->refresh = true;
+	j->refs = 1; /* the queue's */
+	pthread_cond_init(&j->finished, NULL);
+	pthread_mutex_lock(&pool.lock);
+	bool room = pool.queued < pool.max_queued && !pool.stopping;
+	if (room) {
+		enqueue_locked(j);
+		pool.stats.prefetches++;
+	}
+	pthread_mutex_unlock(&pool.lock);
+	if (!room)
+		job_free(j);
+	return room;
 }
 
 static void deadline_ts(int64_t deadline_ms, struct timespec *ts)
@@ -237,7 +276,7 @@ static void deadline_ts(int64_t deadline_ms, struct timespec *ts)
 	}
 }
 
-bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_check_result *r, bool *cached)
+bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_cache_summary *v, bool *cached)
 {
 	struct timespec ts;
 	deadline_ts(deadline_ms, &ts);
@@ -249,8 +288,9 @@ bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_check_resul
 	bool done = j->done;
 	pthread_mutex_unlock(&pool.lock);
 	/* Our reference keeps j alive, and a finished job's result no longer changes. */
-	if (!done || fcr_check_result_copy(r, &j->r) != 0)
+	if (!done)
 		return false;
+	*v = j->v;
 	*cached = j->cached;
 	return true;
 }

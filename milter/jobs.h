@@ -32,6 +32,7 @@ struct fcr_jobs_stats {
 	uint64_t abandoned;         /* dropped unstarted: every connection had let go of it */
 	uint64_t expired;           /* answered unstarted: its deadline had passed */
 	uint64_t queue_full;        /* answered at once: the queue was full */
+	uint64_t prefetches;        /* cache refreshes queued (prefetch) */
 };
 
 /* Starts the pool. Returns 0, or -1 when no thread could be started. */
@@ -48,10 +49,16 @@ void fcr_jobs_stop(void);
  * out of memory. */
 struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_t deadline_ms);
 
-/* Waits until the job is done or the monotonic deadline passes. When done, *r receives a copy
- * (owned by the caller, zeroed by the caller first) and *cached whether the cache answered; returns
- * true. Returns false at the deadline (or out of memory for the copy). */
-bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_check_result *r, bool *cached);
+/* Waits until the job is done or the monotonic deadline passes. When done, *v receives a copy of
+ * the check's summary and *cached whether the cache answered; returns true. Returns false at the
+ * deadline. */
+bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_cache_summary *v, bool *cached);
+
+/* The prefetch hook of the milter's services (fcr_prefetch_fn, arg unused): queues a refresh of
+ * the cached entry for a, run by a worker through the newest configuration's service, nobody
+ * waiting for it. False, and nothing queued, when the queue is full or the pool stopping: the
+ * duty then goes back to the cache. */
+bool fcr_jobs_prefetch(void *arg, const fcr_addr *a);
 
 /* Drops the caller's reference. NULL is a no-op. */
 void fcr_job_put(struct fcr_job *j);

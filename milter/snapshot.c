@@ -1,6 +1,8 @@
 /* Reference-counted configuration snapshots (OpenDKIM's conf_refcnt idea). */
 #include "snapshot.h"
 
+#include "jobs.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,8 @@ struct fcr_snapshot *fcr_snapshot_new(struct fcr_config *conf, const struct fcr_
 		free(s);
 		return NULL;
 	}
+	/* Refreshes of entries about to expire run on the check-job pool. */
+	fcr_service_set_prefetch(s->svc, fcr_jobs_prefetch, NULL);
 	return s;
 }
 

@@ -52,7 +52,7 @@ void fcr_stats_observe(struct fcr_stats *s, int64_t ms)
 	fcr_stats_add(&s->duration_sum_ms, (uint64_t)ms);
 }
 
-void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached)
+void fcr_stats_check(struct fcr_stats *s, const struct fcr_cache_summary *r, bool cached)
 {
 	fcr_stats_observe(s, r->elapsed_ms);
 	fcr_stats_add(&s->results[(unsigned)r->result < FCR_NRESULTS ? r->result : FCR_TEMPERROR], 1);
@@ -64,7 +64,7 @@ void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool
 	}
 	fcr_stats_add(cached ? &s->cache_hits : &s->cache_misses, 1);
 	if (!cached) {
-		enum fcr_heard heard = fcr_check_heard(r);
+		enum fcr_heard heard = r->heard;
 		fcr_stats_add(&s->dns_queries, r->queries);
 		if (r->result == FCR_TEMPERROR && (heard == FCR_HEARD_NOTHING || heard == FCR_HEARD_PARTLY))
 			fcr_stats_add(&s->dns_timeouts, 1);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "check.h"
 #include "config.h"
 
@@ -53,8 +54,8 @@ void fcr_stats_observe(struct fcr_stats *s, int64_t ms);
 
 void fcr_stats_add(uint64_t *counter, uint64_t n);
 
-/* Counts one finished check (result, generic, cache, DNS, its duration). */
-void fcr_stats_check(struct fcr_stats *s, const struct fcr_check_result *r, bool cached);
+/* Counts one finished check (result, generic, cache, DNS, its duration) from its summary. */
+void fcr_stats_check(struct fcr_stats *s, const struct fcr_cache_summary *r, bool cached);
 
 /* Writes the counters to path atomically (a temporary file in the same directory, then rename).
  * Returns 0, or -1 with errno set. */

@@ -56,6 +56,7 @@ static void *worker(void *arg)
 		struct item *it = &b->items[i];
 		struct fcr_check_result r = { 0 };
 		bool cached = false;
+		/* Through the shared cache: an address given twice is looked up once. */
 		if (it->ok)
 			fcr_service_check(b->svc, &it->addr, &r, &cached);
 		pthread_mutex_lock(&b->lock);
@@ -264,8 +265,8 @@ static int trace_one(const struct fcr_config *conf, fcr_service *svc, const char
 		return EX_USAGE;
 	}
 	struct fcr_check_result r = { 0 };
-	bool cached = false;
-	fcr_service_check(svc, &a, &r, &cached);
+	bool cached = false;  /* the full trace is always a fresh check */
+	fcr_service_trace(svc, &a, &r);
 	struct fcr_trace_ctx ctx = { .conf = conf, .cached = cached,
 	                             .exempt = fcr_service_exempt(svc, &a) };
 	if (json)

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define MAX_THREADS 256
@@ -129,4 +130,37 @@ void bench_note(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
+}
+
+/* The figures for the JSON file: set from the main thread only. */
+#define MAX_KEYS 32
+static struct {
+	const char *key;
+	double value;
+} keys[MAX_KEYS];
+static size_t nkeys;
+
+void bench_key(const char *key, double value)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		if (strcmp(keys[i].key, key) == 0) {
+			keys[i].value = value;
+			return;
+		}
+	if (nkeys < MAX_KEYS) {
+		keys[nkeys].key = key;
+		keys[nkeys++].value = value;
+	}
+}
+
+int bench_json_write(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputc('{', f);
+	for (size_t i = 0; i < nkeys; i++)
+		fprintf(f, "%s\"%s\": %.6g", i ? ", " : "", keys[i].key, keys[i].value);
+	fputs("}\n", f);
+	return fclose(f) == 0 ? 0 : -1;
 }

@@ -30,6 +30,12 @@ void bench_row(FILE *out, const char *what, unsigned threads, unsigned long ops,
 void bench_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 unsigned long bench_failures(void);
 
+/* A figure for the JSON file (key: a string literal), replaced when set again; main thread only. */
+void bench_key(const char *key, double value);
+
+/* Writes every figure as one flat JSON object of numbers. Returns 0, or -1 with errno. */
+int bench_json_write(const char *path);
+
 /* Progress on stderr. */
 void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -2,6 +2,7 @@
  * resolver. Snapshots are built by hand here (the daemon builds them with the real resolver). */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +55,13 @@ Test(jobs, result_arrives_and_deadline_is_kept)
 	struct fcr_snapshot *s = snapshot(300);
 	fcr_addr a = addr(3);
 	struct fcr_job *j = fcr_job_submit(s, &a, 0);
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	/* 300 ms a round trip: not done after 50 ms, done within 5 s */
 	cr_assert_not(fcr_job_wait(j, fcr_now_ms() + 50, &r, &cached));
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 5000, &r, &cached));
 	cr_assert_eq(r.result, FCR_PASS);
 	cr_assert_not(cached);
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	fcr_snapshot_put(s);
 	fcr_jobs_stop();
@@ -83,12 +83,11 @@ static void *client(void *p)
 			fcr_job_put(j);
 			continue;
 		}
-		struct fcr_check_result r = { 0 };
+		struct fcr_cache_summary r;
 		bool cached;
 		if (!fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached) || r.result != FCR_PASS ||
 		    !fcr_addr_equal(&r.addr, &a))
 			w->wrong++;
-		fcr_check_result_clear(&r);
 		fcr_job_put(j);
 	}
 	return NULL;
@@ -174,10 +173,9 @@ static void block_workers(struct blockers *b)
 static void unblock(struct blockers *b)
 {
 	for (int i = 0; i < POOL; i++) {
-		struct fcr_check_result r = { 0 };
+		struct fcr_cache_summary r;
 		bool cached;
 		cr_assert(fcr_job_wait(b->j[i], fcr_now_ms() + 10000, &r, &cached));
-		fcr_check_result_clear(&r);
 		fcr_job_put(b->j[i]);
 	}
 	fcr_snapshot_put(b->snap);
@@ -186,11 +184,10 @@ static void unblock(struct blockers *b)
 /* A job done at once (no wait) with a temperror the pool gave for reason why. */
 static bool answered_now(struct fcr_job *j, const char *why)
 {
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	bool ok = fcr_job_wait(j, fcr_now_ms(), &r, &cached) && r.result == FCR_TEMPERROR &&
 	          strcmp(r.reason, why) == 0 && !cached;
-	fcr_check_result_clear(&r);
 	return ok;
 }
 
@@ -232,14 +229,13 @@ Test(concurrency, jobs_expired_not_started)
 	block_workers(&b);
 	fcr_addr a = addr(9);
 	struct fcr_job *j = fcr_job_submit(b.snap, &a, fcr_now_ms() + 50);
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached = true;
 	/* the workers are busy for longer than 50 ms: when one is free, the deadline has passed */
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
 	cr_expect_eq(r.result, FCR_TEMPERROR);
 	cr_expect_str_eq(r.reason, FCR_JOBS_REASON_EXPIRED);
 	cr_expect(fcr_addr_equal(&r.addr, &a));
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	unblock(&b);
 	fcr_jobs_stop();
@@ -260,11 +256,10 @@ Test(concurrency, jobs_reload_reaches_queued_checks)
 	fcr_addr a = addr(5);
 	struct fcr_job *j = fcr_job_submit(old, &a, 0);
 	fcr_snapshot_install(empty);   /* its resolver knows no PTR: NXDOMAIN, permerror */
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	bool cached;
 	cr_assert(fcr_job_wait(j, fcr_now_ms() + 10000, &r, &cached));
 	cr_expect_eq(r.result, FCR_PERMERROR, "result %d: the check ran with the old resolver", r.result);
-	fcr_check_result_clear(&r);
 	fcr_job_put(j);
 	unblock(&b);
 	fcr_jobs_stop();
@@ -286,14 +281,67 @@ Test(concurrency, jobs_running_and_workers_counted)
 	cr_expect_eq(st.workers, (uint64_t)POOL);
 	cr_expect_eq(st.queued, 1);
 	unblock(&b);
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary v;
 	bool cached;
-	cr_assert(fcr_job_wait(queued, fcr_now_ms() + 10000, &r, &cached));
-	fcr_check_result_clear(&r);
+	cr_assert(fcr_job_wait(queued, fcr_now_ms() + 10000, &v, &cached));
 	fcr_job_put(queued);
 	fcr_jobs_get_stats(&st);
 	cr_expect_eq(st.running, 0);
 	fcr_jobs_stop();
 	fcr_jobs_get_stats(&st);
 	cr_expect_eq(st.workers, 0);
+}
+
+/* ---- prefetch through the pool ---- */
+
+static _Atomic int64_t pf_clock;
+
+static int64_t pf_now(void *arg)
+{
+	(void)arg;
+	return atomic_load(&pf_clock);
+}
+
+/* A hit in the last tenth of an entry's life queues its refresh on the pool; the refreshed entry
+ * outlives the old one's expiry, and the sender never waits for DNS. */
+Test(concurrency, jobs_prefetch_refreshes_entry)
+{
+	char err[256];
+	cr_assert_eq(fcr_jobs_start(4), 0);
+	fake_zone_confirming(&zone, "10.1.0", NADDR, 60);
+	struct fcr_cache_conf cc = { .capacity = 100, .max_ttl = 3600, .neg_max_ttl = 60,
+	                             .error_ttl = 30, .now_ms = pf_now };
+	fcr_cache *cache = fcr_cache_new(&cc);
+	struct fcr_snapshot *s = calloc(1, sizeof(*s));
+	s->conf = fcr_config_load("/dev/null", NULL, 0, err, sizeof(err));
+	struct fake_dns f;
+	fake_dns_init(&f, zone.table, zone.n);
+	struct fake_dns *fake = (struct fake_dns *)fake_dns_dup(&f);
+	s->svc = fcr_service_new_shared(s->conf, &fake->base, cache, err, sizeof(err));
+	cr_assert_not_null(s->svc, "%s", err);
+	s->refs = 1;
+	fcr_service_set_prefetch(s->svc, fcr_jobs_prefetch, NULL);
+	fcr_snapshot_install(s);
+
+	fcr_addr a = addr(4);
+	struct fcr_cache_summary v;
+	bool cached = true;
+	struct fcr_jobs_stats before, after;
+	fcr_jobs_get_stats(&before);
+	cr_assert_eq(fcr_service_verdict(s->svc, &a, &v, &cached), 0);
+	cr_assert(!cached);
+	cr_assert_eq(v.result, FCR_PASS);
+	atomic_store(&pf_clock, 54000);              /* the last tenth of 60 s */
+	cr_assert_eq(fcr_service_peek(s->svc, &a, &v), 1);
+	for (int i = 0; i < 5000 && __atomic_load_n(&fake->questions, __ATOMIC_RELAXED) < 4; i++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	fcr_jobs_stop();                             /* the refresh is done once the pool is idle */
+	cr_assert_eq(__atomic_load_n(&fake->questions, __ATOMIC_RELAXED), 4, "one refresh, in the background");
+	atomic_store(&pf_clock, 60001);              /* past the first entry's life */
+	cr_assert_eq(fcr_service_peek(s->svc, &a, &v), 1, "the refreshed entry serves on");
+	cr_assert_eq(v.result, FCR_PASS);
+	fcr_jobs_get_stats(&after);
+	cr_assert_eq(after.prefetches - before.prefetches, 1);
+	fcr_snapshot_install(NULL);
+	fcr_cache_free(cache);
 }

@@ -175,11 +175,9 @@ static struct fcr_check_result check(fcr_service *s, const char *ip, bool *cache
 static bool stored(fcr_service *s, const char *ip)
 {
 	fcr_addr a;
-	struct fcr_check_result r = { 0 };
+	struct fcr_cache_summary r;
 	cr_assert(fcr_addr_parse(ip, &a));
-	int hit = fcr_service_peek(s, &a, &r);
-	fcr_check_result_clear(&r);
-	return hit == 1;
+	return fcr_service_peek(s, &a, &r) == 1;
 }
 
 static unsigned asked(struct fake_dns *f)
@@ -402,5 +400,71 @@ Test(concurrency, service_outage_only_probes_ask)
 	cr_assert_eq(st.failed_fast + st.probes + cs.hits, 16 * 300,
 	             "each check failed fast, probed, or hit one of the timeouts cached before");
 	fcr_service_free(s);
+	fcr_config_free(c);
+}
+
+/* ---- prefetch ---- */
+
+static int64_t pf_ms;
+
+static int64_t pf_now(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&pf_ms, __ATOMIC_RELAXED);
+}
+
+struct pf_hook {
+	int calls;
+	bool accept;
+};
+
+static bool pf_hook_fn(void *arg, const fcr_addr *a)
+{
+	struct pf_hook *h = arg;
+	(void)a;
+	h->calls++;
+	return h->accept;
+}
+
+/* A hit in the last tenth of its entry's life offers the refresh to the hook; one it could not take
+ * is offered again at the next hit, one it took is not; the refresh keeps the entry alive. */
+Test(service, prefetch_offered_until_taken)
+{
+	char err[256];
+	const char *ov[] = { "CacheMaxTTL=100" };
+	struct fcr_config *c = load(ov, 1);
+	struct fcr_cache_conf cc = fcr_service_cache_conf(c);
+	cc.now_ms = pf_now;
+	fcr_cache *cache = fcr_cache_new(&cc);
+	struct fake_dns f;
+	fake_zone_confirming(&zone, "10.0.0", NADDR, 300);
+	fake_dns_init(&f, zone.table, zone.n);
+	struct fake_dns *fake = (struct fake_dns *)fake_dns_dup(&f);
+	fcr_service *s = fcr_service_new_shared(c, &fake->base, cache, err, sizeof(err));
+	cr_assert_not_null(s, "%s", err);
+	struct pf_hook h = { 0, false };
+	fcr_service_set_prefetch(s, pf_hook_fn, &h);
+	fcr_addr a;
+	cr_assert(fcr_addr_parse("10.0.0.5", &a));
+	__atomic_store_n(&pf_ms, 0, __ATOMIC_RELAXED);
+	cr_assert_not(stored(s, "10.0.0.5"));
+	struct fcr_cache_summary v;
+	cr_assert_eq(fcr_service_verdict(s, &a, &v, NULL), 0);
+	__atomic_store_n(&pf_ms, 90000, __ATOMIC_RELAXED);   /* 100 s, clamped: its last tenth */
+	cr_assert(stored(s, "10.0.0.5"));
+	cr_assert(stored(s, "10.0.0.5"));
+	cr_assert_eq(h.calls, 2, "refused, then offered again");
+	h.accept = true;
+	bool cached = false;
+	cr_assert_eq(fcr_service_verdict(s, &a, &v, &cached), 0);
+	cr_assert(cached);
+	cr_assert(stored(s, "10.0.0.5"));
+	cr_assert_eq(h.calls, 3, "taken once, not offered again");
+	fcr_service_refresh(s, &a);
+	cr_assert_eq(fake->questions, 4);
+	__atomic_store_n(&pf_ms, 100000, __ATOMIC_RELAXED);  /* the first entry's end */
+	cr_assert(stored(s, "10.0.0.5"), "the refreshed entry lives on");
+	fcr_service_free(s);
+	fcr_cache_free(cache);
 	fcr_config_free(c);
 }

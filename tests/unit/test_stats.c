@@ -95,7 +95,7 @@ Test(stats, check_counted_with_its_time)
 {
 	struct fcr_stats s = { 0 };
 	fcr_stats_init(&s, 2000);
-	struct fcr_check_result r = { .result = FCR_PASS, .elapsed_ms = 7 };
+	struct fcr_cache_summary r = { .result = FCR_PASS, .elapsed_ms = 7 };
 	fcr_stats_check(&s, &r, false);
 	r.elapsed_ms = 0;
 	fcr_stats_check(&s, &r, true);
