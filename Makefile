@@ -81,10 +81,13 @@ $(DATADIR_STAMP):
 	@mkdir -p $(dir $@)
 	@rm -f $(BUILD)/datadir.*
 	@touch $@
-$(BUILD)/lib/config.o: $(DATADIR_STAMP)
+$(BUILD)/lib/config/config.o: $(DATADIR_STAMP)
 
+# ar keeps members by file name: two sources of one name in different folders would lose one.
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
+	@dup=$$(for o in $^; do basename $$o; done | sort | uniq -d); \
+	if [ -n "$$dup" ]; then echo "lib/: two sources named $$dup: rename one" >&2; exit 1; fi
 	ar rcs $@ $^
 
 $(MILTER_BIN): $(MILTER_OBJ) $(LIB_A)
@@ -338,7 +341,7 @@ check-docs:
 		out=$$(groff -mandoc -ww -z $$p 2>&1); \
 		if [ -n "$$out" ]; then echo "$$out"; echo "check-docs: groff warns about $$p"; exit 1; fi; \
 	done
-	@for k in $$(sed -n '/ keys\[\] = {/,/^};/s/^[[:space:]]*{ "\([A-Za-z]*\)", .*/\1/p' lib/config_keys.c); do \
+	@for k in $$(sed -n '/ keys\[\] = {/,/^};/s/^[[:space:]]*{ "\([A-Za-z]*\)", .*/\1/p' lib/config/keys.c); do \
 		grep -Eq "^\.It Cm (.*[ ,])?$$k( |$$)" man/fcrdns-milter.conf.5 || \
 			{ echo "check-docs: keyword $$k is not in man/fcrdns-milter.conf.5"; exit 1; }; \
 		grep -Eiq "^#?$$k( |$$)" conf/fcrdns-milter.conf || \

@@ -3,7 +3,7 @@
  * ldns itself is the system's uninstrumented library: coverage guides only through our code. */
 #include "fuzz.h"
 
-#include "resolver_internal.h"
+#include "resolver/internal.h"
 
 #include <netinet/in.h>
 

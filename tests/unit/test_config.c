@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "config_internal.h"
+#include "config/internal.h"
 
 #define ERRLEN 2048
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/generic.c: real-world-shaped PTR names, the static/mail exception, IPv6,
+/* Unit tests for lib/generic/generic.c: real-world-shaped PTR names, the static/mail exception, IPv6,
  * hostile input, and administrator pattern files. */
 #include <criterion/criterion.h>
 

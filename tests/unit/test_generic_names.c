@@ -1,5 +1,5 @@
-/* Unit tests for the GenericNames file (lib/generic_names.c), the order in which the generic-name
- * rules decide, and the reasons they give (lib/generic_why.c). */
+/* Unit tests for the GenericNames file (lib/generic/names.c), the order in which the generic-name
+ * rules decide, and the reasons they give (lib/generic/why.c). */
 #include <criterion/criterion.h>
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the resolver's message checks (resolver_internal.h): which received messages reach
+/* Unit tests of the resolver's message checks (lib/resolver/internal.h): which received messages reach
  * ldns and count as our answer, with hand-built replies to host.example. A. */
 #include <criterion/criterion.h>
 
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "resolver_internal.h"
+#include "resolver/internal.h"
 
 #define ID 0x1234
 

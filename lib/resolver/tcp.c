@@ -1,6 +1,6 @@
 /* DNS over TCP after a truncated UDP reply: a non-blocking connection stepped by the exchange's
  * poll loop, so that a slow TCP server delays no other question and no deadline. */
-#include "resolver_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -84,7 +84,7 @@ void fcr_tcp_next(struct fcr_tcp *t);
 /* Closes the connection and frees the buffers; t is idle afterwards. */
 void fcr_tcp_close(struct fcr_tcp *t);
 
-/* ---- one question in flight (resolver_query.c), driven by the exchange's poll loop ---- */
+/* ---- one question in flight (query.c), driven by the exchange's poll loop ---- */
 
 /* What the questions of one exchange share. */
 struct fcr_xchg {

@@ -3,7 +3,7 @@
  * zero-padded, hex, one integer, nibbles, hextets). Whole runs only, so that a longer number that
  * merely contains the digits never counts. */
 #include "generic.h"
-#include "generic_internal.h"
+#include "internal.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Nameserver addresses: "IP[:port]" / "[IPv6]:port" text, resolv.conf (through ldns's parser),
  * and the socket addresses the transport connects to. */
-#include "resolver_internal.h"
+#include "internal.h"
 #include "textfile.h"
 
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 /* The keyword table of the SPEC's "Configuration file" section, and the parsers for plain values:
  * booleans, whole numbers, durations, scores and the small enumerations. Numbers are parsed by
  * hand, digit by digit, so that no locale, exponent, "inf" or overflow can sneak in. */
-#include "config_internal.h"
+#include "internal.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * class, a matching RFC 3463 enhanced code, and a printable text whose only escapes are
  * %a, %n and %% (libmilter itself treats a stray '%' as a format and drops the text), short
  * enough that the expanded reply line keeps within RFC 5321's 512 bytes. */
-#include "config_internal.h"
+#include "internal.h"
 #include "format.h"
 
 #include <ctype.h>

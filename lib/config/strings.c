@@ -1,7 +1,7 @@
 /* Configuration text: the line reader that stops junk at the door (overlong lines, NUL bytes,
  * control characters, invalid UTF-8; lib/textfile.c bounds the files), and the helpers that keep
  * error messages printable. */
-#include "config_internal.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Shared by the generic-name modules (generic.c, generic_addr.c): the character classes and the
+/* Shared by the generic-name modules (generic.c, embed.c): the character classes and the
  * address scanner. Not part of the library's interface. */
 #ifndef FCR_GENERIC_INTERNAL_H
 #define FCR_GENERIC_INTERNAL_H

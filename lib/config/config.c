@@ -1,6 +1,6 @@
 /* Configuration loading: built-in defaults, then the file, then the -o overrides in order, each
  * value checked as it is read; an error says where ("file:line: ..." or "-o KEY=VALUE: ..."). */
-#include "config_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* One question of the real transport in flight: its UDP attempts (each listening for its own ID
  * until the question is settled), the TCP query after truncation, the replies judged. */
-#include "resolver_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <stdio.h>

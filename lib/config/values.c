@@ -1,6 +1,6 @@
 /* Values with a grammar of their own: milter sockets, user names, authserv-id tokens, header
  * field names, SMTP replies and files that must be readable now rather than at the first mail. */
-#include "config_internal.h"
+#include "internal.h"
 #include "generic.h"
 
 #include <arpa/inet.h>

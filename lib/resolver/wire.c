@@ -1,6 +1,6 @@
 /* DNS messages for the real transport: building queries, deciding whether a received message
  * answers our question (ldns parses, but checks neither ID nor question), reading replies. */
-#include "resolver_internal.h"
+#include "internal.h"
 
 #include <netinet/in.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* The generic-name attribute (SPEC "The check", item 6): the order in which the rules decide, the
  * pool and server words, and the matcher's files (GenericPatterns, GenericNames). */
 #include "generic.h"
-#include "generic_internal.h"
+#include "internal.h"
 #include "generic_names.h"
 #include "pattern.h"
 

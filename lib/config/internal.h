@@ -84,7 +84,7 @@ typedef int (*fcr_cfg_item_fn)(void *acc, const char *item, char *why, size_t wh
 int fcr_cfg_list(const struct fcr_cfg_key *k, const char *val, fcr_cfg_item_fn add, void *acc,
                  struct fcr_cfg_msg *m);
 
-/* Value parsers used in the keyword table (config_values.c). */
+/* Value parsers used in the keyword table (values.c). */
 int fcr_cfg_p_socket(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,
                      struct fcr_cfg_msg *m);
 int fcr_cfg_p_user(const struct fcr_cfg_key *k, struct fcr_config *c, const char *v,

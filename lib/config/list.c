@@ -1,7 +1,7 @@
 /* List values (Nameservers, ExemptHosts): items split on commas and blanks, "file:/path" items
  * read one a line. A list line replaces the whole earlier list, so items go into a fresh list
  * that takes the old one's place only once every item has parsed. */
-#include "config_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The real transport: all questions of an exchange in flight at once over UDP, one connected
  * socket and a random ID per attempt, retries to the next server, TCP after truncation. The first
  * valid reply to any attempt of a question wins. */
-#include "resolver_internal.h"
+#include "internal.h"
 
 #include <poll.h>
 #include <stdio.h>
