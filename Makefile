@@ -381,7 +381,7 @@ FUZZ_DICT   := $$([ -f tests/fuzz/$$t.dict ] && echo -dict=tests/fuzz/$$t.dict)
 
 $(BUILD)/fuzz/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -Ilib -c -o $@ $<
 
 # Named outside the pattern rule so that make keeps them (not intermediate files).
 $(FUZZ_BINS): $(FUZZ_LIBOBJ)
