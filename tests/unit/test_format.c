@@ -218,7 +218,13 @@ Test(format, result_header)
 	r.generic = true;
 	cr_expect_str_eq(fcr_format_result_header(NULL, &r, buf, sizeof(buf)),
 	                 "pass ip=2001:db8::1 ptr=mail.example.com generic=yes");
+}
 
+/* Hostile bytes in a name are escaped; a name that is only the root is no name. */
+Test(format, result_header_odd_names)
+{
+	char buf[256];
+	struct fcr_check_result r;
 	struct fcr_name h[] = { { .name = "a b\\000\x80\r\n.example.", .valid = false } };
 	r = result("203.0.113.42", FCR_FAIL, h, 1, -1, "");
 	fcr_format_result_header(NULL, &r, buf, sizeof(buf));

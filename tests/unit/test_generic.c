@@ -222,7 +222,17 @@ Test(generic, hostile_names)
 	cr_expect(!fcr_generic_match(g, "\\", &a));
 	cr_expect(!fcr_generic_match(g, "a\\1", &a));
 	cr_expect(!fcr_generic_match(g, "\xff\xfe\x80.\x01\x7f.example", &a));
+	fcr_generic_free(g);
+}
 
+/* Names at and beyond the length limits: never generic, never a crash. */
+Test(generic, overlong_names)
+{
+	char err[256] = "";
+	fcr_generic *g = fcr_generic_new(NULL, NULL, err, sizeof(err));
+	cr_assert_not_null(g, "%s", err);
+	fcr_addr a;
+	cr_assert(fcr_addr_parse("203.0.113.42", &a));
 	char digits[256];
 	memset(digits, '1', 255);
 	digits[255] = '\0';

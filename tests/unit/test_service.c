@@ -216,15 +216,11 @@ static void count_changes(void *arg, bool down, unsigned timeouts, int64_t down_
 
 /* Five silent checks in a row open the breaker; then checks fail fast and are not cached, fresh
  * cached results still serve, one probe a second asks DNS, and a probe that gets a reply ends it. */
-Test(service, fails_fast_while_the_resolver_is_down)
+/* One pass, then five timeouts: the fifth opens the breaker; later checks fail fast, a cached pass
+ * still serves. */
+static void open_the_breaker(fcr_service *s, struct fake_dns *fake, const int *changes)
 {
-	struct fcr_config *c = load(NULL, 0);
-	struct fake_dns *fake;
-	fcr_service *s = outage_service(c, &fake);
-	int changes = 0;
 	char ip[32];
-	fcr_service_set_health_hook(s, count_changes, &changes);
-
 	struct fcr_check_result r = check(s, "10.0.0.3", NULL);
 	cr_assert_eq(r.result, FCR_PASS);
 	fcr_check_result_clear(&r);
@@ -234,7 +230,7 @@ Test(service, fails_fast_while_the_resolver_is_down)
 		cr_assert_eq(r.ptr_status, FCR_DNS_TIMEOUT, "%s asked DNS", ip);
 		fcr_check_result_clear(&r);
 	}
-	cr_assert_eq(changes, 1);
+	cr_assert_eq(*changes, 1);
 	cr_assert(stored(s, "10.9.0.4"), "timeouts before the breaker opened keep ErrorCacheTTL");
 	cr_assert_not(stored(s, "10.9.0.5"), "the one that opened it heard nothing while down");
 	assert_failed_fast(s, fake, "10.9.0.6");
@@ -243,10 +239,14 @@ Test(service, fails_fast_while_the_resolver_is_down)
 	r = check(s, "10.0.0.3", &cached);
 	cr_assert(cached && r.result == FCR_PASS, "a fresh cached pass still serves");
 	fcr_check_result_clear(&r);
+}
 
+/* A probe a second: one that hears nothing keeps the breaker open; one that gets an answer closes it. */
+static void probe_until_back(fcr_service *s, struct fake_dns *fake, const int *changes)
+{
 	sleep_ms(FCR_HEALTH_PROBE_MS + 50);
 	unsigned before = asked(fake);
-	r = check(s, "10.9.0.7", NULL);
+	struct fcr_check_result r = check(s, "10.9.0.7", NULL);
 	cr_assert_eq(r.ptr_status, FCR_DNS_TIMEOUT, "the probe asks DNS");
 	cr_assert_eq(asked(fake), before + 1);
 	cr_assert_not(stored(s, "10.9.0.7"), "a probe that heard nothing is not cached");
@@ -257,12 +257,23 @@ Test(service, fails_fast_while_the_resolver_is_down)
 	r = check(s, "10.0.0.4", NULL);
 	cr_assert_eq(r.result, FCR_PASS, "the probe gets an answer: the resolver is back");
 	fcr_check_result_clear(&r);
-	cr_assert_eq(changes, 2);
+	cr_assert_eq(*changes, 2);
 	before = asked(fake);
 	r = check(s, "10.9.0.6", NULL);
 	cr_assert_eq(r.ptr_status, FCR_DNS_TIMEOUT, "up again: DNS is asked");
 	cr_assert_eq(asked(fake), before + 1);
 	fcr_check_result_clear(&r);
+}
+
+Test(service, fails_fast_while_the_resolver_is_down)
+{
+	struct fcr_config *c = load(NULL, 0);
+	struct fake_dns *fake;
+	fcr_service *s = outage_service(c, &fake);
+	int changes = 0;
+	fcr_service_set_health_hook(s, count_changes, &changes);
+	open_the_breaker(s, fake, &changes);
+	probe_until_back(s, fake, &changes);
 
 	struct fcr_health_stats st;
 	fcr_service_health(s, &st);
