@@ -45,7 +45,7 @@ UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ   := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(BUILD)/unit-tests
 # The milter's own threading (background jobs, snapshots) is unit-tested too; it needs no libmilter.
-UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o $(BUILD)/milter/stats.o
+UNIT_MILTER_OBJ := $(BUILD)/milter/jobs.o $(BUILD)/milter/snapshot.o $(BUILD)/milter/threadstack.o $(BUILD)/milter/stats.o
 # The load tools (milterload: tests/bench/load/; dnsctl, smtpsend: tests/load/). Named here, before
 # the rules that need them: make reads a rule's prerequisites as it meets the rule.
 LOAD_SRC   := $(sort $(wildcard tests/bench/load/*.c))
@@ -257,9 +257,9 @@ $(BUILD)/smtpsend: tests/load/smtpsend.c
 # The yardstick milter and smtp-source's source-address shim of the system benchmarks (tests/bench/tools/).
 BENCH_TOOLS := $(BUILD)/null_milter $(BUILD)/bindsrc.so $(BUILD)/fastdns
 
-$(BUILD)/null_milter: tests/bench/tools/null_milter.c
+$(BUILD)/null_milter: tests/bench/tools/null_milter.c milter/threadstack.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -o $@ $< $(MILTER_LIBS) -pthread
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Imilter -o $@ $^ $(MILTER_LIBS) -pthread
 
 $(BUILD)/bindsrc.so: tests/bench/tools/bindsrc.c
 	@mkdir -p $(dir $@)

@@ -9,6 +9,7 @@
 #include "callbacks.h"
 #include "clock.h"
 #include "fdlimit.h"
+#include "threadstack.h"
 #include "jobs.h"
 #include "log.h"
 #include "snapshot.h"
@@ -379,6 +380,9 @@ static int serve(struct run *r, int *ready_fd)
 {
 	pthread_t tid;
 	int status = MI_SUCCESS;
+	int rc = fcr_threadstack_default(FCR_CALLBACK_STACK);
+	if (rc != 0)
+		fcr_log(LOG_WARNING, "thread stacks: cannot set the default size: %s", strerror(rc));
 	if (fcr_jobs_start(MAX_JOB_WORKERS) != 0 || start_milter(&tid, &status) != 0) {
 		fprintf(stderr, "fcrdns-milter: cannot start threads\n");
 		return EX_OSERR;

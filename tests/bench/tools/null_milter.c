@@ -5,7 +5,9 @@
  * CONNECT, MAIL and each header seen without a reply, HELO, RCPT, DATA, EOH and body skipped, and at
  * end of message the same three header calls with fixed values (one inserted on top, two added).
  * -F ("floor"): CONNECT and end of message only, one fixed header: the least a header-adding milter
- * can cost. SIGTERM or SIGINT stop it (libmilter's own signal handling). */
+ * can cost. Its libmilter threads get the stack size fcrdns-milter gives them (milter/threadstack.h),
+ * so that the two differ in their callbacks only. SIGTERM or SIGINT stop it (libmilter's own signal
+ * handling). */
 #include <stdbool.h>
 #include <libmilter/mfapi.h>
 
@@ -14,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "threadstack.h"
 
 /* What a connection keeps, as fcrdns-milter keeps a (larger) one: allocated at negotiation. */
 struct null_conn {
@@ -140,6 +144,11 @@ int main(int argc, char **argv)
 	    smfi_register(floor_mode ? floor_desc : same_desc) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		fprintf(stderr, "null_milter: cannot listen on %s\n", sock);
+		return 71;
+	}
+	int rc = fcr_threadstack_default(FCR_CALLBACK_STACK);
+	if (rc != 0) {
+		fprintf(stderr, "null_milter: thread stacks: %s\n", strerror(rc));
 		return 71;
 	}
 	printf("null_milter: listening on %s%s\n", sock, floor_mode ? " (floor)" : "");
