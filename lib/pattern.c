@@ -1,7 +1,6 @@
 /* The PCRE2 pattern set behind GenericPatterns: compile contexts with size bounds, a shared read-only
  * match context with the limits, and per-pattern counters of matches that ran into them. */
 #include "pattern.h"
-#include "text.h"
 
 #include "textfile.h"
 
@@ -121,54 +120,21 @@ int fcr_patterns_add(fcr_patterns *p, const char *re, const char *file, unsigned
 	return 0;
 }
 
-static void trim(char **s, size_t *n)
+static int add_line(void *arg, char *line, const char *path, unsigned lineno, char *err,
+                    size_t errlen)
 {
-	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*s)[--*n] = '\0';
-	while (**s == ' ' || **s == '\t') {
-		(*s)++;
-		(*n)--;
-	}
-}
-
-/* The lines of t into p; 0, or -1 with the error in err. */
-static int read_lines(fcr_patterns *p, struct fcr_textfile *t, const char *path, char *err,
-                      size_t errlen)
-{
-	char why[96], *line;
-	size_t len;
-	int rc;
-
-	while ((rc = fcr_textfile_next(t, &line, &len, why, sizeof(why))) == 1) {
-		if (fcr_text_check(line, len, why, sizeof(why)))
-			return add_fail(err, errlen, path, t->line, why);
-		trim(&line, &len);
-		if (len == 0 || line[0] == '#')
-			continue;
-		if (fcr_patterns_add(p, line, path, t->line, err, errlen) < 0)
-			return -1;
-	}
-	return rc < 0 ? add_fail(err, errlen, path, t->line, why) : 0;
+	return fcr_patterns_add(arg, line, path, lineno, err, errlen);
 }
 
 fcr_patterns *fcr_patterns_load(const char *path, char *err, size_t errlen)
 {
-	struct fcr_textfile t;
-	char why[96];
 	fcr_patterns *p = fcr_patterns_new(true);
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (fcr_textfile_open(&t, path, FCR_TEXT_CONFIG_MAX, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		fcr_patterns_free(p);
-		return NULL;
-	}
-	int rc = read_lines(p, &t, path, err, errlen);
-	fcr_textfile_close(&t);
-	if (rc < 0) {
+	if (fcr_textfile_rules(path, FCR_TEXT_CONFIG_MAX, add_line, p, err, errlen) < 0) {
 		fcr_patterns_free(p);
 		return NULL;
 	}

@@ -1,6 +1,7 @@
 /* Bounded reading of the files a configuration names: the checks at open (kind of file, size) and
  * a line reader that never grows past FCR_TEXT_LINE_MAX or the file's bound. */
 #include "textfile.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,4 +107,50 @@ int fcr_textfile_next(struct fcr_textfile *t, char **line, size_t *len, char *wh
 	*line = t->buf;
 	*len = n;
 	return 1;
+}
+
+static void trim_blanks(char **s, size_t *n)
+{
+	while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*s)[--*n] = '\0';
+	while (**s == ' ' || **s == '\t') {
+		(*s)++;
+		(*n)--;
+	}
+}
+
+static int each_rule(struct fcr_textfile *t, const char *path, fcr_textfile_rule_fn fn, void *arg,
+                     char *err, size_t errlen)
+{
+	char why[96], *line;
+	size_t len;
+	int rc;
+
+	while ((rc = fcr_textfile_next(t, &line, &len, why, sizeof(why))) == 1) {
+		if (fcr_text_check(line, len, why, sizeof(why)))
+			break;
+		trim_blanks(&line, &len);
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (fn(arg, line, path, t->line, err, errlen) < 0)
+			return -1;
+	}
+	if (rc == 0)
+		return 0;
+	snprintf(err, errlen, "%s:%u: %s", path, t->line, why);
+	return -1;
+}
+
+int fcr_textfile_rules(const char *path, size_t max, fcr_textfile_rule_fn fn, void *arg, char *err,
+                       size_t errlen)
+{
+	struct fcr_textfile t;
+	char why[96];
+	if (fcr_textfile_open(&t, path, max, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return -1;
+	}
+	int rc = each_rule(&t, path, fn, arg, err, errlen);
+	fcr_textfile_close(&t);
+	return rc;
 }

@@ -36,4 +36,16 @@ int fcr_textfile_next(struct fcr_textfile *t, char **line, size_t *len, char *wh
 /* fcr_textfile_close on a reader that failed to open (or twice) is a no-op. */
 void fcr_textfile_close(struct fcr_textfile *t);
 
+/* One line of a rules file, blanks trimmed at both ends, never empty or a comment. Returns 0, or -1
+ * with the whole message ("path:line: ...") written into err. */
+typedef int (*fcr_textfile_rule_fn)(void *arg, char *line, const char *path, unsigned lineno,
+                                    char *err, size_t errlen);
+
+/* Reads path (at most max bytes) as a rules file, one rule a line: lines checked as configuration
+ * text (text.h: no control bytes, valid UTF-8), blank lines and lines starting with '#' skipped,
+ * every other line given to fn. Returns 0, or -1 with the message in err: "path: why" when the file
+ * cannot be opened, "path:line: why" for a line (or what fn wrote). */
+int fcr_textfile_rules(const char *path, size_t max, fcr_textfile_rule_fn fn, void *arg, char *err,
+                       size_t errlen);
+
 #endif

@@ -1,6 +1,5 @@
 /* The GenericNames file: "generic" and "sender" rules in one PCRE2 set, with each rule's kind. */
 #include "generic_names.h"
-#include "text.h"
 #include "textfile.h"
 
 #include <stdio.h>
@@ -19,20 +18,18 @@ static int fail(char *err, size_t errlen, const char *path, unsigned line, const
 	return -1;
 }
 
-/* One non-comment line: "generic PATTERN" or "sender PATTERN", blanks around both. */
-static int add_rule(fcr_generic_names *r, char *line, const char *path, unsigned no, char *err,
-                    size_t errlen)
+/* One rule line (fcr_textfile_rule_fn, blanks already trimmed): "generic PATTERN" or
+ * "sender PATTERN". */
+static int add_rule(void *arg, char *line, const char *path, unsigned no, char *err, size_t errlen)
 {
+	fcr_generic_names *r = arg;
 	size_t word = strcspn(line, " \t");
 	bool sender = word == 6 && strncmp(line, "sender", 6) == 0;
 	if (!sender && !(word == 7 && strncmp(line, "generic", 7) == 0))
 		return fail(err, errlen, path, no, "a rule starts with \"generic\" or \"sender\"");
 	char *re = line + word;
 	re += strspn(re, " \t");
-	size_t len = strlen(re);
-	while (len && (re[len - 1] == ' ' || re[len - 1] == '\t'))
-		re[--len] = '\0';
-	if (len == 0)
+	if (*re == '\0')
 		return fail(err, errlen, path, no, "a rule without a pattern");
 	bool *k = realloc(r->sender, (r->n + 1) * sizeof(*k));
 	if (!k)
@@ -44,29 +41,8 @@ static int add_rule(fcr_generic_names *r, char *line, const char *path, unsigned
 	return 0;
 }
 
-static int read_rules(fcr_generic_names *r, struct fcr_textfile *t, const char *path, char *err,
-                      size_t errlen)
-{
-	char why[96], *line;
-	size_t len;
-	int rc;
-
-	while ((rc = fcr_textfile_next(t, &line, &len, why, sizeof(why))) == 1) {
-		if (fcr_text_check(line, len, why, sizeof(why)))
-			return fail(err, errlen, path, t->line, why);
-		line += strspn(line, " \t");
-		if (line[0] == '\0' || line[0] == '#')
-			continue;
-		if (add_rule(r, line, path, t->line, err, errlen) < 0)
-			return -1;
-	}
-	return rc < 0 ? fail(err, errlen, path, t->line, why) : 0;
-}
-
 fcr_generic_names *fcr_generic_names_load(const char *path, char *err, size_t errlen)
 {
-	struct fcr_textfile t;
-	char why[96];
 	fcr_generic_names *r = calloc(1, sizeof(*r));
 
 	if (!r || !(r->set = fcr_patterns_new(true))) {
@@ -74,14 +50,7 @@ fcr_generic_names *fcr_generic_names_load(const char *path, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (fcr_textfile_open(&t, path, FCR_TEXT_CONFIG_MAX, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		fcr_generic_names_free(r);
-		return NULL;
-	}
-	int rc = read_rules(r, &t, path, err, errlen);
-	fcr_textfile_close(&t);
-	if (rc < 0) {
+	if (fcr_textfile_rules(path, FCR_TEXT_CONFIG_MAX, add_rule, r, err, errlen) < 0) {
 		fcr_generic_names_free(r);
 		return NULL;
 	}

@@ -136,3 +136,58 @@ Test(textfile, growing_file_stops_at_the_bound)
 	cr_expect_str_eq(why, "file larger than 10 bytes");
 	fcr_textfile_close(&t);
 }
+
+/* ---- rules files ---- */
+
+struct seen {
+	char lines[8][64];
+	unsigned nos[8];
+	int n;
+	int fail_at;               /* the rule number (from 1) the callback refuses, 0: none */
+};
+
+static int collect(void *arg, char *line, const char *path, unsigned lineno, char *err, size_t errlen)
+{
+	struct seen *s = arg;
+	if (++s->n == s->fail_at) {
+		snprintf(err, errlen, "%s:%u: refused", path, lineno);
+		return -1;
+	}
+	snprintf(s->lines[s->n - 1], sizeof(s->lines[0]), "%s", line);
+	s->nos[s->n - 1] = lineno;
+	return 0;
+}
+
+Test(textfile, rules_skip_blanks_and_comments_and_trim)
+{
+	static const char text[] = "# a comment\n\n  first rule \t\n\t\n  # indented comment\nsecond\r\n";
+	const char *p = put("rules", text, strlen(text));
+	struct seen s = { 0 };
+	char err[256] = "";
+	cr_assert_eq(fcr_textfile_rules(p, 1024, collect, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(s.n, 2);
+	cr_assert_str_eq(s.lines[0], "first rule");
+	cr_assert_eq(s.nos[0], 3);
+	cr_assert_str_eq(s.lines[1], "second");
+	cr_assert_eq(s.nos[1], 6);
+}
+
+Test(textfile, rules_errors_say_where)
+{
+	char err[256];
+	struct seen s = { .fail_at = 2 };
+	const char *p = put("rules2", "one\ntwo\nthree\n", strlen("one\ntwo\nthree\n"));
+	cr_assert_eq(fcr_textfile_rules(p, 1024, collect, &s, err, sizeof(err)), -1);
+	cr_assert_eq(s.n, 2, "nothing read after a refused rule");
+	cr_assert(strstr(err, ":2: refused"), "%s", err);
+
+	struct seen t = { 0 };
+	p = put("rules3", "ok\nbad\001byte\n", strlen("ok\nbad\001byte\n"));
+	cr_assert_eq(fcr_textfile_rules(p, 1024, collect, &t, err, sizeof(err)), -1);
+	cr_assert_eq(strncmp(err, p, strlen(p)), 0, "%s", err);
+	cr_assert_eq(strncmp(err + strlen(p), ":2: ", 4), 0, "%s", err);
+	cr_assert_eq(t.n, 1);
+
+	cr_assert_eq(fcr_textfile_rules("/nonexistent/rules", 1024, collect, &t, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, "/nonexistent/rules: No such file or directory");
+}
