@@ -313,6 +313,24 @@ expect_foreign() {
 		problem "a forged header is still there"
 }
 
+# forged_fail_delivered: sends the forged message from 127.0.0.3 (fail) and checks what was delivered:
+# our headers on top, the foreign ones kept, nothing forged; saved for the rule sets. The delivered
+# file in _f; 1 (the case reported) when nothing was delivered.
+forged_fail_delivered() {
+	forged_message forged-fail
+	send forged-fail 127.0.0.3
+	_f=""
+	accepted forged-fail && _f=$(wait_delivered forged-fail)
+	if [ -z "$_f" ]; then
+		problem "not delivered (swaks exit $SWAKS_RC)"
+		report "forged-fail" "$W/msg/forged-fail.out"
+		return 1
+	fi
+	expect_ours "$_f" 127.0.0.3 fail 3 mismatch.test.example
+	expect_foreign "$_f"
+	mta_save forged-fail fail
+}
+
 # ---- delivered messages for the rule sets ----
 
 # mta_save ID RESULT [generic]: with FCR_DELIVERED set, copies the delivered message ID to

@@ -1,5 +1,5 @@
-/* Helpers shared by the configuration tests (test_config*.c): temporary files, loading a text as
- * a configuration file, the SPEC's keyword list. */
+/* Helpers shared by the configuration tests (test_config*.c) and other tests that read files:
+ * temporary files, loading a text as a configuration file, the SPEC's keyword list. */
 #ifndef FCR_TEST_CONFIG_FIXTURE_H
 #define FCR_TEST_CONFIG_FIXTURE_H
 

@@ -8,25 +8,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_fixture.h"
 #include "generic.h"
-
-static char *write_file(const char *text)
-{
-	char *path = strdup("/tmp/fcr-generic-names-XXXXXX");
-	cr_assert_not_null(path);
-	int fd = mkstemp(path);
-	cr_assert(fd >= 0);
-	size_t n = strlen(text);
-	cr_assert_eq(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
-static void drop(char *path)
-{
-	unlink(path);
-	free(path);
-}
 
 /* The verdict and the reason in words for name and address under g. */
 static bool why_of(const fcr_generic *g, const char *name, const char *addr, char *why, size_t len)
@@ -57,7 +40,7 @@ static const char rules[] = "# test rules\n"
 
 Test(generic_names, rules_numbered_in_file_order_and_their_place_in_the_order)
 {
-	char *path = write_file(rules), err[256] = "";
+	char *path = temp_text(rules), err[256] = "";
 	fcr_generic *g = fcr_generic_new(NULL, path, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
 	/* a sender rule outweighs even the whole address */
@@ -78,7 +61,7 @@ Test(generic_names, rules_numbered_in_file_order_and_their_place_in_the_order)
 
 Test(generic_names, administrator_patterns_come_first)
 {
-	char *names = write_file(rules), *pats = write_file("# site\n^never$\n\\.outbound\\.example\\.com$\n");
+	char *names = temp_text(rules), *pats = temp_text("# site\n^never$\n\\.outbound\\.example\\.com$\n");
 	char err[256] = "";
 	fcr_generic *g = fcr_generic_new(pats, names, err, sizeof(err));
 	cr_assert_not_null(g, "%s", err);
@@ -90,7 +73,7 @@ Test(generic_names, administrator_patterns_come_first)
 
 static void expect_load_error(const char *text, const char *line, const char *why)
 {
-	char *path = write_file(text), err[512] = "", want[128];
+	char *path = temp_text(text), err[512] = "", want[128];
 	cr_expect_null(fcr_generic_new(NULL, path, err, sizeof(err)), "accepted: %s", text);
 	snprintf(want, sizeof(want), "%s:%s: ", path, line);
 	cr_expect(strncmp(err, want, strlen(want)) == 0, "err: %s (want %s...)", err, want);
