@@ -18,6 +18,9 @@
  * back with fcr_cache_refresh_abandon. Meanwhile the entry goes on serving hits.
  *
  * Threads: every function except _new and _free may be called from any number of threads at once.
+ * A hit takes no lock and writes nothing another thread reads (lib/cache/snap.c), so hits scale with
+ * cores; misses, stores and the rare hit that moves an entry or hands out a refresh take the
+ * shard's lock.
  * Ownership: the cache never hands out pointers into itself; callers get copies into structures
  * they own, and a hit allocates nothing. */
 #ifndef FCR_CACHE_H
@@ -37,7 +40,7 @@ struct fcr_cache_conf {
 	uint32_t max_ttl;            /* CacheMaxTTL: clamp for positive results */
 	uint32_t neg_max_ttl;        /* NegativeCacheMaxTTL: clamp for negative results */
 	uint32_t error_ttl;          /* ErrorCacheTTL: lifetime of temperror results */
-	/* Clock in milliseconds; NULL means fcr_now_ms. Tests pass a fake. */
+	/* Clock in milliseconds; NULL means fcr_coarse_now_ms. Tests pass a fake. */
 	int64_t (*now_ms)(void *arg);
 	void *now_arg;
 };

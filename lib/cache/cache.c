@@ -141,7 +141,7 @@ static int fill_pending(fcr_cache *c, struct shard *s, struct entry *p, uint64_t
 	fcr_check_result_clear(&own);
 	uint16_t reason = reason_code(&c->reasons, out);
 	int64_t now = life ? now_ms(c) : 0;
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	entry_fill(p, out, reason);
 	p->state = ENTRY_DONE;
 	table_unlink(s, p);
@@ -150,32 +150,36 @@ static int fill_pending(fcr_cache *c, struct shard *s, struct entry *p, uint64_t
 	if (p->waiters)
 		pthread_cond_broadcast(&s->done);
 	entry_release(s, p);
-	pthread_mutex_unlock(&s->lock);
+	shard_unlock(s);
 	return rc;
 }
 
-/* Waits for another thread's fill of e and copies its summary. Called and returns with s->lock.
+/* Waits for another thread's fill of e and copies its summary. Called and returns with s->lock
+ * and a write section open; the section is closed while waiting, as the lock is given up.
  * Counted as shared when the wait starts, so the counter also shows who is waiting right now. */
 static void wait_shared(fcr_cache *c, struct shard *s, struct entry *e, struct fcr_cache_summary *out)
 {
 	s->shared++;
 	e->waiters++;
-	while (e->state == ENTRY_PENDING)
+	while (e->state == ENTRY_PENDING) {
+		write_end(s);
 		pthread_cond_wait(&s->done, &s->lock);
+		write_begin(s);
+	}
 	e->waiters--;
 	entry_decode(e, &c->reasons, out);
 	entry_release(s, e);
 }
 
 /* A stored entry found fresh at now: a copy, the LRU touch and, in the last tenth of its life,
- * the refresh duty for a caller that can take it. Under s->lock. */
+ * the refresh duty for a caller that can take it. Under s->lock, in a write section. Most hits
+ * never come here (snap.c); those that move the entry or take a duty do. */
 static void serve_hit(fcr_cache *c, struct shard *s, struct entry *e, int64_t now,
                       struct fcr_cache_summary *out, bool *refresh)
 {
 	s->hits++;
 	lru_touch(s, e);
-	if (refresh && !(e->flags & EF_REFRESHING) &&
-	    now >= e->expires_ms - (int64_t)e->life_s * 100) {
+	if (refresh && prefetch_due(e, now)) {
 		e->flags |= EF_REFRESHING;
 		s->prefetches++;
 		*refresh = true;
@@ -229,8 +233,12 @@ int fcr_cache_get(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, void 
 	}
 	uint64_t h = key_hash(c->seed, a);
 	struct shard *s = shard_of(c, h);
+	if (snap_get(c, s, a, h, out, refresh != NULL) == SNAP_HIT) {
+		*hit = true;
+		return 0;
+	}
 	int64_t now = 0;
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct entry *e = find_fresh(c, s, a, h, &now);
 	if (e) {
 		*hit = true;
@@ -238,12 +246,12 @@ int fcr_cache_get(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, void 
 			wait_shared(c, s, e, out);
 		else
 			serve_hit(c, s, e, now, out, refresh);
-		pthread_mutex_unlock(&s->lock);
+		shard_unlock(s);
 		return 0;
 	}
 	s->misses++;
 	e = add_pending(s, a, h);
-	pthread_mutex_unlock(&s->lock);
+	shard_unlock(s);
 	if (!e)  /* no room to coordinate: the check itself still runs, uncached */
 		return run_fill(fill, arg, a, out, full);
 	return fill_pending(c, s, e, h, fill, arg, out, full);
@@ -257,12 +265,15 @@ int fcr_cache_peek(fcr_cache *c, const fcr_addr *a, struct fcr_cache_summary *ou
 		return 0;
 	uint64_t h = key_hash(c->seed, a);
 	struct shard *s = shard_of(c, h);
+	enum snap got = snap_get(c, s, a, h, out, refresh != NULL);
+	if (got != SNAP_LOCKED)
+		return got == SNAP_HIT;
 	int64_t now = 0;
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct entry *e = find_fresh(c, s, a, h, &now);
 	int rc = e && e->state == ENTRY_DONE;
 	if (rc)
 		serve_hit(c, s, e, now, out, refresh);
-	pthread_mutex_unlock(&s->lock);
+	shard_unlock(s);
 	return rc;
 }

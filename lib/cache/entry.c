@@ -206,6 +206,12 @@ static void put_text(char *dst, const char *src, size_t n)
 
 void entry_decode(const struct entry *e, const struct reasons *rs, struct fcr_cache_summary *out)
 {
+	entry_decode_text(e, e->text, rs, out);
+}
+
+void entry_decode_text(const struct entry *e, const char *text, const struct reasons *rs,
+                       struct fcr_cache_summary *out)
+{
 	const struct entry_sum *s = &e->sum;
 	out->addr = e->key;
 	out->result = (enum fcr_result)s->result;
@@ -220,12 +226,12 @@ void entry_decode(const struct entry *e, const struct reasons *rs, struct fcr_ca
 	out->has_valid_name = s->flags & SF_VALID_NAME;
 	out->queries = 0;
 	out->elapsed_ms = 0;
-	put_text(out->name, e->text, s->name_len);
-	put_text(out->valid_name, e->text + s->name_len, s->valid_len);
+	put_text(out->name, text, s->name_len);
+	put_text(out->valid_name, text + s->name_len, s->valid_len);
 	if (s->reason == REASON_CONFIRMS)
-		confirms_text(e->text, s->name_len, out->reason);
+		confirms_text(text, s->name_len, out->reason);
 	else if (s->reason == REASON_INLINE)
-		put_text(out->reason, e->text + s->name_len + s->valid_len, s->reason_len);
+		put_text(out->reason, text + s->name_len + s->valid_len, s->reason_len);
 	else
 		memcpy(out->reason, rs->text[s->reason], sizeof(out->reason));
 }

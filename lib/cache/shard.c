@@ -1,5 +1,6 @@
 /* One shard of the cache: a keyed hash of the client address picks it; it holds a hash table that
- * grows up to its capacity, an LRU list and the slabs its entries live in. All under its lock. */
+ * grows up to its capacity, an LRU list and the slabs its entries live in. All changed under its
+ * lock, in write sections (internal.h), as hits read without it (snap.c). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -56,49 +57,63 @@ uint64_t key_hash(const uint64_t seed[2], const fcr_addr *a)
 struct entry *table_find(struct shard *s, const fcr_addr *a, uint64_t h)
 {
 	uint32_t lo = (uint32_t)h;
-	for (struct entry *e = s->buckets[lo & s->mask]; e; e = e->hnext)
+	struct table *t = table_of(s);
+	for (struct entry *e = t->slot[lo & t->mask]; e; e = e->hnext)
 		if (e->hash == lo && key_equal(&e->key, a))
 			return e;
 	return NULL;
 }
 
-/* Doubles the bucket array when the load passes 1, up to the size for the shard's capacity: a
- * small working set keeps a small table (hits touch less memory), and once the cache has been
- * full the table never changes again. On failure the chains just get longer. */
-static void table_grow(struct shard *s)
+static struct table *table_new(size_t buckets)
 {
-	size_t n = (s->mask + 1) * 2;
-	if (n > s->max_buckets)
-		return;
-	struct entry **b = calloc(n, sizeof(*b));
-	if (!b)
-		return;
-	for (size_t i = 0; i <= s->mask; i++) {
-		for (struct entry *e = s->buckets[i], *next; e; e = next) {
-			next = e->hnext;
-			e->hnext = b[e->hash & (n - 1)];
-			b[e->hash & (n - 1)] = e;
-		}
-	}
-	free(s->buckets);
-	s->buckets = b;
-	s->mask = n - 1;
+	struct table *t = calloc(1, sizeof(*t) + buckets * sizeof(t->slot[0]));
+	if (t)
+		t->mask = buckets - 1;
+	return t;
 }
 
+/* Doubles the buckets when the load passes 1, up to the size for the shard's capacity: a small
+ * working set keeps a small table (hits touch less memory), and once the cache has been full the
+ * table never changes again. The new table is published whole (a release store), the old one
+ * retired. On failure the chains just get longer. */
+static void table_grow(struct shard *s)
+{
+	struct table *old = table_of(s);
+	size_t n = (old->mask + 1) * 2;
+	if (n > s->max_buckets)
+		return;
+	struct table *t = table_new(n);
+	if (!t)
+		return;
+	for (size_t i = 0; i <= old->mask; i++) {
+		for (struct entry *e = old->slot[i], *next; e; e = next) {
+			next = e->hnext;
+			e->hnext = t->slot[e->hash & t->mask];
+			t->slot[e->hash & t->mask] = e;
+		}
+	}
+	t->retired = old;
+	atomic_store_explicit(&s->table, t, memory_order_release);
+}
+
+/* The entry is whole before the release store makes it reachable: a hit without the lock that
+ * finds it reads what was written, never the chunk's earlier contents. */
 void table_insert(struct shard *s, struct entry *e, uint64_t h)
 {
-	if (++s->nodes > s->mask + 1)
+	if (++s->nodes > table_of(s)->mask + 1)
 		table_grow(s);
+	struct table *t = table_of(s);
 	e->hash = (uint32_t)h;
-	struct entry **p = &s->buckets[e->hash & s->mask];
-	e->hnext = *p;
-	*p = e;
 	e->flags |= EF_IN_TABLE;
+	struct entry **p = &t->slot[e->hash & t->mask];
+	e->hnext = *p;
+	__atomic_store_n(p, e, __ATOMIC_RELEASE);
 }
 
 void table_unlink(struct shard *s, struct entry *e)
 {
-	struct entry **p = &s->buckets[e->hash & s->mask];
+	struct table *t = table_of(s);
+	struct entry **p = &t->slot[e->hash & t->mask];
 	while (*p != e)
 		p = &(*p)->hnext;
 	*p = e->hnext;
@@ -141,9 +156,14 @@ void lru_push(struct shard *s, struct entry *e)
  * entries hit again within a quarter of the shard's capacity of pushes (a shard of fewer than 8 is
  * exact); a hot entry is never evicted. The generation difference cannot wrap: an entry not moved
  * leaves the list after at most cap pushes. */
+bool lru_fresh(uint32_t shard_gen, uint32_t entry_gen, size_t cap)
+{
+	return (uint32_t)(shard_gen - entry_gen) <= cap / 4;
+}
+
 void lru_touch(struct shard *s, struct entry *e)
 {
-	if (s->head == e || (uint32_t)(s->gen - e->gen) <= s->cap / 4)
+	if (s->head == e || lru_fresh(s->gen, e->gen, s->cap))
 		return;
 	lru_unlink(s, e);
 	lru_push(s, e);
@@ -187,32 +207,41 @@ int shard_init(struct shard *s, size_t cap)
 	memset(s, 0, sizeof(*s));
 	s->cap = cap;
 	s->max_buckets = bucket_max(cap);
-	s->buckets = calloc(INITIAL_BUCKETS, sizeof(*s->buckets));
-	if (!s->buckets)
+	struct table *t = table_new(INITIAL_BUCKETS);
+	if (!t)
 		return -1;
-	s->mask = INITIAL_BUCKETS - 1;
+	atomic_init(&s->table, t);
+	atomic_init(&s->seq, 0);
 	if (pthread_mutex_init(&s->lock, NULL)) {
-		free(s->buckets);
+		free(t);
 		return -1;
 	}
 	if (pthread_cond_init(&s->done, NULL)) {
 		pthread_mutex_destroy(&s->lock);
-		free(s->buckets);
+		free(t);
 		return -1;
 	}
 	return 0;
 }
 
-size_t shard_bytes(const struct shard *s)
+/* Retired tables count: they stay until the cache is freed (at most as many bytes as the current
+ * one). */
+size_t shard_bytes(struct shard *s)
 {
-	return s->slab.bytes + (s->mask + 1) * sizeof(*s->buckets);
+	size_t n = s->slab.bytes;
+	for (const struct table *t = table_of(s); t; t = t->retired)
+		n += sizeof(*t) + (t->mask + 1) * sizeof(t->slot[0]);
+	return n;
 }
 
 /* Every chunk lives in the slabs: freeing them frees every entry. */
 void shard_destroy(struct shard *s)
 {
 	slab_free_all(&s->slab);
-	free(s->buckets);
+	for (struct table *t = table_of(s), *next; t; t = next) {
+		next = t->retired;
+		free(t);
+	}
 	pthread_cond_destroy(&s->done);
 	pthread_mutex_destroy(&s->lock);
 }

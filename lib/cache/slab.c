@@ -28,9 +28,9 @@
 
 /* One-name entries fall in the first classes; the last holds the largest entry (ENTRY_MAX). */
 static const size_t class_size[SLAB_CLASSES] = { 96, 112, 128, 144, 160, 192, 256, 384, 640,
-                                                 1152, 2304 };
+                                                 1152, CHUNK_MAX };
 
-_Static_assert(ENTRY_MAX <= 2304, "the largest entry fits the largest class");
+_Static_assert(ENTRY_MAX <= CHUNK_MAX, "the largest entry fits the largest class");
 _Static_assert(sizeof(struct entry) <= 96, "an entry without text fits the smallest class");
 
 static int class_of(size_t size)
@@ -80,6 +80,11 @@ void slab_put(struct slab *s, struct entry *e)
 	e->next = s->free[e->cls];
 	s->free[e->cls] = e;
 	POISON(e);
+}
+
+size_t slab_class_size(unsigned k)
+{
+	return k < SLAB_CLASSES ? class_size[k] : 0;
 }
 
 void slab_free_all(struct slab *s)

@@ -26,7 +26,7 @@ int fcr_cache_refresh(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, v
 	uint64_t h = key_hash(c->seed, a);
 	struct shard *s = shard_of(c, h);
 	int64_t now = now_ms(c);
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct entry *old = table_find(s, a, h);
 	/* A pending entry: it expired meanwhile and a lookup is on it already. */
 	if ((!old || old->state == ENTRY_DONE) && replaces(old, &sm, life)) {
@@ -34,7 +34,7 @@ int fcr_cache_refresh(fcr_cache *c, const fcr_addr *a, fcr_cache_fill_fn fill, v
 			entry_drop(s, old);
 		s->refreshed += store(s, a, h, &sm, reason, now, life);
 	}
-	pthread_mutex_unlock(&s->lock);
+	shard_unlock(s);
 	return rc;
 }
 
@@ -44,17 +44,18 @@ void fcr_cache_refresh_abandon(fcr_cache *c, const fcr_addr *a)
 		return;
 	uint64_t h = key_hash(c->seed, a);
 	struct shard *s = shard_of(c, h);
-	pthread_mutex_lock(&s->lock);
+	shard_lock(s);
 	struct entry *e = table_find(s, a, h);
 	if (e && e->state == ENTRY_DONE)
 		e->flags &= (uint8_t)~EF_REFRESHING;
-	pthread_mutex_unlock(&s->lock);
+	shard_unlock(s);
 }
 
 void fcr_cache_stats(fcr_cache *c, struct fcr_cache_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->misses = atomic_load_explicit(&c->uncached_misses, memory_order_relaxed);
+	st->hits = snap_hits(c);
 	for (unsigned i = 0; i < c->nshards; i++) {
 		struct shard *s = &c->shards[i];
 		pthread_mutex_lock(&s->lock);
@@ -76,9 +77,9 @@ void fcr_cache_flush(fcr_cache *c)
 {
 	for (unsigned i = 0; i < c->nshards; i++) {
 		struct shard *s = &c->shards[i];
-		pthread_mutex_lock(&s->lock);
+		shard_lock(s);
 		while (s->head)
 			entry_drop(s, s->head);
-		pthread_mutex_unlock(&s->lock);
+		shard_unlock(s);
 	}
 }
