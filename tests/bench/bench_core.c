@@ -1,6 +1,7 @@
 /* Core benchmarks over fake transports (no network): the shared cache, single flight, the check and
- * the text it produces. Prints a table on stdout, and with -J the figures as flat JSON; exits 1 only
- * when some call gave a wrong answer.
+ * the text it produces; and what this machine charges for a wake-up and a loopback UDP exchange.
+ * Prints a table on stdout, and with -J the figures as flat JSON; exits 1 only when some call gave a
+ * wrong answer.
  *   usage: bench_core [-r RUNS] [-q] [-J FILE]   (-q: a tenth of the work, for a quick look)
  *          bench_core -m                        (memory per cached address, about a minute) */
 #include "bench_core.h"
@@ -228,6 +229,7 @@ static void run_all(const struct opts *o)
 	bench_format(o);
 	bench_check_run(o);
 	bench_cold_ratio(o);
+	bench_machine(o);
 }
 
 int main(int argc, char **argv)

@@ -40,4 +40,7 @@ void bench_cold(const struct opts *o);
 void bench_check_run(const struct opts *o);
 void bench_cold_ratio(const struct opts *o);
 
+/* bench_machine.c: what a thread wake-up and a loopback UDP exchange cost on this machine. */
+void bench_machine(const struct opts *o);
+
 #endif

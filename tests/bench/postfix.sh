@@ -1,6 +1,7 @@
 # Postfix throughput for tests/bench/run.sh (sourced, POSIX sh, needs system.sh): smtp-source through a
 # private Postfix (tests/postfix/'s instance) to discard(8), one message a connection, each connection
-# from its own loopback address (bindsrc.so). Four smtpd services, measured in turn, A B C D, A B C D...:
+# from its own loopback address (bindsrc.so). Four smtpd services, measured in turn, each round
+# starting one further on (A B C D, B C D A, ...):
 #   bare  127.0.0.1:2601  no milter
 #   floor 127.0.0.1:2602  the null milter -F (connect + end of message, one header)
 #   warm  127.0.0.1:2603  fcrdns-milter, every client already in its cache (127.20/16)
@@ -12,8 +13,8 @@
 #   postfix_bench         the runs; keys postfix_{bare,floor,warm,cold} (msg/s) and the ratios
 
 PF_MSGS=${FCR_BENCH_PF_MSGS:-1000}
-PF_ROUNDS=${FCR_BENCH_ROUNDS:-5}
-PF_SESSIONS=20
+PF_ROUNDS=${FCR_BENCH_ROUNDS:-8}
+PF_SESSIONS=${FCR_BENCH_PF_SESSIONS:-20}
 
 pf_zones() {
 	_b=19
@@ -68,18 +69,44 @@ pf_queued() {
 	find "$W/pf/spool/incoming" "$W/pf/spool/active" "$W/pf/spool/deferred" -type f 2>/dev/null | wc -l
 }
 
-# blast PORT BLOCK: PF_MSGS messages from 127.BLOCK.0.1 on; prints msg/s, or "failed: why" when
-# smtp-source failed or Postfix logged a warning or error meanwhile.
+# busy_ticks: CPU time the machine has spent so far, all CPUs, in clock ticks (/proc/stat: user,
+# nice, system, irq, softirq, steal; not idle or iowait).
+busy_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# own_ticks PID...: the CPU time of those processes so far (all threads), in clock ticks.
+own_ticks() {
+	for _p in "$@"; do cat "/proc/$_p/stat" 2>/dev/null; done |
+		awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+
+# blast PORT BLOCK [PID...]: PF_MSGS messages from 127.BLOCK.0.1 on; prints msg/s, or "failed: why"
+# when smtp-source failed or Postfix logged a warning or error meanwhile. Leaves in B_BUSY and B_OWN
+# the CPU time a message took, in ms: the whole machine's, and that of the PIDs (the milter, and
+# unbound for the cold one); in B_LOAD how busy the machine's CPUs were meanwhile, in percent.
 blast() {
 	_i=0
 	while [ "$(pf_queued)" -gt 0 ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
 	_l0=$(wc -l <"$W/pf/maillog")
+	_port=$1
+	_block=$2
+	shift 2
+	_b0=$(busy_ticks)
+	_o0=$(own_ticks "$@")
 	_t0=$(now_ms)
-	LD_PRELOAD=$TOOLS/bindsrc.so FCR_BINDSRC_BASE=127.$2.0.1 FCR_BINDSRC_COUNT=$PF_MSGS \
+	LD_PRELOAD=$TOOLS/bindsrc.so FCR_BINDSRC_BASE=127.$_block.0.1 FCR_BINDSRC_COUNT=$PF_MSGS \
 		timeout -k 2 120 smtp-source -s "$PF_SESSIONS" -m "$PF_MSGS" -l 1000 -f sender@sender.example \
-		-t bench@discard.example "127.0.0.1:$1" >"$W/smtp-source.out" 2>&1
+		-t bench@discard.example "127.0.0.1:$_port" >"$W/smtp-source.out" 2>&1
 	_rc=$?
 	_ms=$(($(now_ms) - _t0))
+	_hz=$(getconf CLK_TCK)
+	B_BUSY=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v n="$PF_MSGS" \
+		'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')
+	B_OWN=$(awk -v a="$_o0" -v b="$(own_ticks "$@")" -v hz="$_hz" -v n="$PF_MSGS" \
+		'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')
+	B_LOAD=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v ms="$_ms" -v c="$(nproc)" \
+		'BEGIN { printf "%.0f", (b - a) * 100000 / hz / (ms ? ms : 1) / c }')
 	_warn=$(tail -n +$((_l0 + 1)) "$W/pf/maillog" | grep -E 'warning:|error:|fatal:|panic:' | head -n 1)
 	if [ "$_rc" -ne 0 ]; then
 		echo "failed: smtp-source exit $_rc: $(head -c 160 "$W/smtp-source.out")"
@@ -90,14 +117,25 @@ blast() {
 	fi
 }
 
-# pf_run ROUND NAME PORT BLOCK: one timed run, its rate appended to $W/pf-NAME.rates.
+# pf_run ROUND NAME PORT BLOCK [PID...]: one timed run, its rate appended to $W/pf-NAME.rates, its
+# CPU time a message to $W/pf-NAME.busy and .own (blast's B_BUSY, B_OWN).
 pf_run() {
-	_res=$(blast "$3" "$4")
+	_round=$1
+	_name=$2
+	shift 2
+	blast "$@" >"$W/blast.out"
+	_res=$(cat "$W/blast.out")
 	case $_res in
-	failed*) bad "postfix_$2" "round $1: $_res" ;;
-	*) echo "$_res" >>"$W/pf-$2.rates" ;;
+	failed*) bad "postfix_$_name" "round $_round: $_res" ;;
+	*)
+		echo "$_res" >>"$W/pf-$_name.rates"
+		echo "$_round $_res" >>"$W/pf-$_name.byround"
+		echo "$B_BUSY" >>"$W/pf-$_name.busy"
+		echo "$B_OWN" >>"$W/pf-$_name.own"
+		echo "$B_LOAD" >>"$W/pf-$_name.load"
+		;;
 	esac
-	printf ' %s %s' "$2" "$_res"
+	printf ' %s %s' "$_name" "$_res"
 }
 
 # checks_since NAME BEFORE WORD: log lines of milter NAME with WORD, less BEFORE.
@@ -111,10 +149,16 @@ pf_rounds() {
 		_w0=$(logged warm 'cached=yes')
 		_c0=$(logged cold 'cached=no')
 		printf '#   round %d:' "$_r"
-		pf_run "$_r" bare 2601 20
-		pf_run "$_r" floor 2602 20
-		pf_run "$_r" warm 2603 20
-		pf_run "$_r" cold 2604 $((20 + _r))
+		# each round starts one service further on (bare floor warm cold, floor warm cold bare, ...),
+		# so that a machine getting slower or faster during a round favours none of them
+		for _k in 0 1 2 3; do
+			case $(((_r - 1 + _k) % 4)) in
+			0) pf_run "$_r" bare 2601 20 ;;
+			1) pf_run "$_r" floor 2602 20 "$PF_FLOOR_PID" ;;
+			2) pf_run "$_r" warm 2603 20 "$PF_WARM_PID" ;;
+			3) pf_run "$_r" cold 2604 $((20 + _r)) "$PF_COLD_PID" "$UNBOUND_PID" ;;
+			esac
+		done
 		echo
 		# what makes warm warm and cold cold, from the milters' own logs
 		[ "$(checks_since warm "$_w0" 'cached=yes')" -eq "$PF_MSGS" ] ||
@@ -125,15 +169,37 @@ pf_rounds() {
 	done
 }
 
-# pf_ratio NAME A B: NAME = median(A) / median(B), when both have figures.
+# pf_ratio NAME A B: NAME = the median over the rounds of A / B, each round's pair measured close
+# together (as the sessions' ratio, system.sh), so that the machine's drift from round to round
+# cancels; when both have figures.
 pf_ratio() {
-	[ -s "$W/pf-$2.rates" ] && [ -s "$W/pf-$3.rates" ] || return 0
+	[ -s "$W/pf-$2.byround" ] && [ -s "$W/pf-$3.byround" ] || return 0
 	if grep -q -e "^postfix_$2 " -e "^postfix_$3 " "$W/bad" 2>/dev/null; then
 		bad "$1" "a run it depends on failed"
 		return 0
 	fi
-	key "$1" "$(awk -v a="$(median <"$W/pf-$2.rates")" -v b="$(median <"$W/pf-$3.rates")" \
-		'BEGIN { printf "%.3f", a / b }')"
+	key "$1" "$(awk 'NR == FNR { b[$1] = $2; next } ($1 in b) && b[$1] > 0 { printf "%.3f\n", $2 / b[$1] }' \
+		"$W/pf-$3.byround" "$W/pf-$2.byround" | median)"
+}
+
+# pf_cpu: what a message cost in CPU time (medians, ms): the whole machine's for each service,
+# and the milter's own (with unbound's for cold). On a machine whose cores are all busy, throughput
+# follows the first: these say where a lower rate comes from.
+pf_cpu() {
+	for _v in bare floor warm cold; do
+		[ -s "$W/pf-$_v.busy" ] || return 0
+		key "postfix_cpu_ms_$_v" "$(median <"$W/pf-$_v.busy")"
+		[ "$_v" = bare ] || key "postfix_own_cpu_ms_$_v" "$(median <"$W/pf-$_v.own")"
+	done
+	printf '# CPU time a message, whole machine (of it the milter%s): bare %s ms, floor %s (%s), warm %s (%s), cold %s (%s)\n' \
+		", and unbound for cold" "$(median <"$W/pf-bare.busy")" \
+		"$(median <"$W/pf-floor.busy")" "$(median <"$W/pf-floor.own")" \
+		"$(median <"$W/pf-warm.busy")" "$(median <"$W/pf-warm.own")" \
+		"$(median <"$W/pf-cold.busy")" "$(median <"$W/pf-cold.own")"
+	printf '# CPUs busy during the runs: bare %s%%, floor %s%%, warm %s%%, cold %s%%\n' \
+		"$(median <"$W/pf-bare.load")" "$(median <"$W/pf-floor.load")" \
+		"$(median <"$W/pf-warm.load")" "$(median <"$W/pf-cold.load")"
+	for _v in bare floor warm cold; do key "postfix_cpu_busy_pct_$_v" "$(median <"$W/pf-$_v.load")"; done
 }
 
 postfix_bench() {
@@ -148,8 +214,8 @@ postfix_bench() {
 		die "the Postfix clients do not all pass through unbound (see $W/pf-unbound-warmup.json)"
 	# the milters hand their sockets to the user Postfix runs as
 	MILTER_NS=127.0.0.1:$DNS_UNBOUND_PORT
-	{ milter_up warm "UserID postfix" && _pids=$UP_PID && milter_up cold "UserID postfix" &&
-		_pids="$_pids $UP_PID" && null_up floor -F && _pids="$_pids $UP_PID"; } ||
+	{ milter_up warm "UserID postfix" && PF_WARM_PID=$UP_PID && milter_up cold "UserID postfix" &&
+		PF_COLD_PID=$UP_PID && null_up floor -F && PF_FLOOR_PID=$UP_PID; } ||
 		die "a milter for Postfix did not come up (see $W/warm.log, $W/cold.log, $W/floor.log)"
 	# shellcheck disable=SC2034 # read by milter_up (system.sh)
 	MILTER_NS=""
@@ -164,7 +230,7 @@ postfix_bench() {
 	pf_ratio postfix_floor_vs_bare floor bare
 	pf_ratio postfix_warm_vs_floor warm floor
 	pf_ratio postfix_cold_vs_floor cold floor
+	pf_cpu
 	pf_down
-	# shellcheck disable=SC2086 # a list of pids
-	stop_all $_pids
+	stop_all "$PF_WARM_PID" "$PF_COLD_PID" "$PF_FLOOR_PID"
 }

@@ -11,7 +11,8 @@
 # next to fcrdns-milter; bench_core's own JSON goes to FCR_BENCH_CORE_JSON (default: the scratch
 # directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2.5 minutes),
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
-# real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS=5,
+# real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 5,
+# Postfix 8),
 # FCR_BENCH_SESSION_S=5, FCR_BENCH_PF_MSGS=1000, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000:
 # the flatness figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
 set -u
@@ -38,7 +39,7 @@ DNS_PORTS=$DNS_NSD_PORT-5365
 dns_isolate "$HERE/run.sh" "$BIN" ${CORE:+"$CORE"}
 
 if [ "${FCR_BENCH_QUICK:-}" = 1 ]; then
-	: "${FCR_BENCH_CORE_ARGS=-q -r 1}" "${FCR_BENCH_N:=500}" "${FCR_BENCH_PASSES:=1}" "${FCR_BENCH_ROUNDS:=3}"
+	: "${FCR_BENCH_CORE_ARGS=-q -r 1}" "${FCR_BENCH_N:=500}" "${FCR_BENCH_PASSES:=1}" "${FCR_BENCH_ROUNDS:=4}"
 	: "${FCR_BENCH_SESSION_S:=2}" "${FCR_BENCH_PF_MSGS:=300}" "${FCR_BENCH_MEM_N:=100000}"
 fi
 PARTS=" ${FCR_BENCH_PARTS:-core dns sessions postfix memory} "
@@ -197,6 +198,7 @@ nsd -d -c "$W/nsd.conf" >"$W/nsd.out" 2>&1 &
 DNS_PIDS="$DNS_PIDS $!"
 dns_ready "$DNS_NSD_PORT" ns.bench.example A 127.0.0.1 || die "NSD does not answer on 127.0.0.1@$DNS_NSD_PORT"
 unbound -d -c "$W/unbound.conf" >"$W/unbound.out" 2>&1 &
+UNBOUND_PID=$!
 DNS_PIDS="$DNS_PIDS $!"
 # ask for a name outside the workload, so that the cold pass starts with nothing useful cached
 dns_ready "$DNS_UNBOUND_PORT" ns.bench.example A 127.0.0.1 ||
