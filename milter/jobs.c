@@ -58,7 +58,7 @@ static void finish_locked(struct fcr_job *j, const struct fcr_cache_summary *v, 
 {
 	j->v = *v;
 	j->cached = cached;
-	j->done = true;
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);  /* fcr_job_wait may look without the lock */
 	pthread_cond_broadcast(&j->finished);
 }
 
@@ -209,7 +209,9 @@ static bool full_locked(struct fcr_job *j)
 	return true;
 }
 
-/* With pool.lock held: j at the end of the queue, a worker to run it. */
+/* With pool.lock held: j at the end of the queue, a worker for it if every one is busy. The caller
+ * wakes one (pool.work) once it has let go of the lock, so that the worker does not wake only to
+ * wait for it. */
 static void enqueue_locked(struct fcr_job *j)
 {
 	pool.queued++;
@@ -219,7 +221,6 @@ static void enqueue_locked(struct fcr_job *j)
 		pool.head = j;
 	pool.tail = j;
 	grow_locked();
-	pthread_cond_signal(&pool.work);
 }
 
 struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_t deadline_ms)
@@ -234,9 +235,12 @@ struct fcr_job *fcr_job_submit(struct fcr_snapshot *s, const fcr_addr *a, int64_
 	j->refs = 2; /* the caller's and the queue's */
 	pthread_cond_init(&j->finished, NULL);
 	pthread_mutex_lock(&pool.lock);
-	if (!full_locked(j))
+	bool queued = !full_locked(j);
+	if (queued)
 		enqueue_locked(j);
 	pthread_mutex_unlock(&pool.lock);
+	if (queued)
+		pthread_cond_signal(&pool.work);
 	return j;
 }
 
@@ -257,7 +261,9 @@ bool fcr_jobs_prefetch(void *arg, const fcr_addr *a)
 		pool.stats.prefetches++;
 	}
 	pthread_mutex_unlock(&pool.lock);
-	if (!room)
+	if (room)
+		pthread_cond_signal(&pool.work);
+	else
 		job_free(j);
 	return room;
 }
@@ -279,6 +285,12 @@ static void deadline_ts(int64_t deadline_ms, struct timespec *ts)
 bool fcr_job_wait(struct fcr_job *j, int64_t deadline_ms, struct fcr_cache_summary *v, bool *cached)
 {
 	struct timespec ts;
+	/* Most results are in by the time a step needs them: no lock for those. */
+	if (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) {
+		*v = j->v;
+		*cached = j->cached;
+		return true;
+	}
 	deadline_ts(deadline_ms, &ts);
 	pthread_mutex_lock(&pool.lock);
 	while (!j->done) {

@@ -69,22 +69,10 @@ pf_queued() {
 	find "$W/pf/spool/incoming" "$W/pf/spool/active" "$W/pf/spool/deferred" -type f 2>/dev/null | wc -l
 }
 
-# busy_ticks: CPU time the machine has spent so far, all CPUs, in clock ticks (/proc/stat: user,
-# nice, system, irq, softirq, steal; not idle or iowait).
-busy_ticks() {
-	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
-}
-
-# own_ticks PID...: the CPU time of those processes so far (all threads), in clock ticks.
-own_ticks() {
-	for _p in "$@"; do cat "/proc/$_p/stat" 2>/dev/null; done |
-		awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
-}
-
 # blast PORT BLOCK [PID...]: PF_MSGS messages from 127.BLOCK.0.1 on; prints msg/s, or "failed: why"
-# when smtp-source failed or Postfix logged a warning or error meanwhile. Leaves in B_BUSY and B_OWN
-# the CPU time a message took, in ms: the whole machine's, and that of the PIDs (the milter, and
-# unbound for the cold one); in B_LOAD how busy the machine's CPUs were meanwhile, in percent.
+# when smtp-source failed or Postfix logged a warning or error meanwhile. Leaves in B_BUSY, B_OWN and
+# B_UB the CPU time a message took, in ms: the whole machine's, the PIDs' (the milter's) and unbound's;
+# in B_LOAD how busy the machine's CPUs were meanwhile, in percent.
 blast() {
 	_i=0
 	while [ "$(pf_queued)" -gt 0 ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
@@ -94,6 +82,7 @@ blast() {
 	shift 2
 	_b0=$(busy_ticks)
 	_o0=$(own_ticks "$@")
+	_u0=$(own_ticks "$UNBOUND_PID")
 	_t0=$(now_ms)
 	LD_PRELOAD=$TOOLS/bindsrc.so FCR_BINDSRC_BASE=127.$_block.0.1 FCR_BINDSRC_COUNT=$PF_MSGS \
 		timeout -k 2 120 smtp-source -s "$PF_SESSIONS" -m "$PF_MSGS" -l 1000 -f sender@sender.example \
@@ -104,6 +93,8 @@ blast() {
 	B_BUSY=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v n="$PF_MSGS" \
 		'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')
 	B_OWN=$(awk -v a="$_o0" -v b="$(own_ticks "$@")" -v hz="$_hz" -v n="$PF_MSGS" \
+		'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')
+	B_UB=$(awk -v a="$_u0" -v b="$(own_ticks "$UNBOUND_PID")" -v hz="$_hz" -v n="$PF_MSGS" \
 		'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')
 	B_LOAD=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v ms="$_ms" -v c="$(nproc)" \
 		'BEGIN { printf "%.0f", (b - a) * 100000 / hz / (ms ? ms : 1) / c }')
@@ -118,7 +109,7 @@ blast() {
 }
 
 # pf_run ROUND NAME PORT BLOCK [PID...]: one timed run, its rate appended to $W/pf-NAME.rates, its
-# CPU time a message to $W/pf-NAME.busy and .own (blast's B_BUSY, B_OWN).
+# CPU time a message to $W/pf-NAME.busy, .own and .unbound (blast's B_BUSY, B_OWN, B_UB).
 pf_run() {
 	_round=$1
 	_name=$2
@@ -132,6 +123,7 @@ pf_run() {
 		echo "$_round $_res" >>"$W/pf-$_name.byround"
 		echo "$B_BUSY" >>"$W/pf-$_name.busy"
 		echo "$B_OWN" >>"$W/pf-$_name.own"
+		echo "$B_UB" >>"$W/pf-$_name.unbound"
 		echo "$B_LOAD" >>"$W/pf-$_name.load"
 		;;
 	esac
@@ -156,7 +148,7 @@ pf_rounds() {
 			0) pf_run "$_r" bare 2601 20 ;;
 			1) pf_run "$_r" floor 2602 20 "$PF_FLOOR_PID" ;;
 			2) pf_run "$_r" warm 2603 20 "$PF_WARM_PID" ;;
-			3) pf_run "$_r" cold 2604 $((20 + _r)) "$PF_COLD_PID" "$UNBOUND_PID" ;;
+			3) pf_run "$_r" cold 2604 $((20 + _r)) "$PF_COLD_PID" ;;
 			esac
 		done
 		echo
@@ -182,20 +174,21 @@ pf_ratio() {
 		"$W/pf-$3.byround" "$W/pf-$2.byround" | median)"
 }
 
-# pf_cpu: what a message cost in CPU time (medians, ms): the whole machine's for each service,
-# and the milter's own (with unbound's for cold). On a machine whose cores are all busy, throughput
-# follows the first: these say where a lower rate comes from.
+# pf_cpu: what a message cost in CPU time (medians, ms): the whole machine's for each service, the
+# milter's own, and unbound's for cold. On a machine whose cores are all busy, throughput follows the
+# first: these say where a lower rate comes from.
 pf_cpu() {
 	for _v in bare floor warm cold; do
 		[ -s "$W/pf-$_v.busy" ] || return 0
 		key "postfix_cpu_ms_$_v" "$(median <"$W/pf-$_v.busy")"
 		[ "$_v" = bare ] || key "postfix_own_cpu_ms_$_v" "$(median <"$W/pf-$_v.own")"
 	done
-	printf '# CPU time a message, whole machine (of it the milter%s): bare %s ms, floor %s (%s), warm %s (%s), cold %s (%s)\n' \
-		", and unbound for cold" "$(median <"$W/pf-bare.busy")" \
+	key postfix_unbound_cpu_ms_cold "$(median <"$W/pf-cold.unbound")"
+	printf '# CPU time a message, whole machine (of it the milter): bare %s ms, floor %s (%s), warm %s (%s), cold %s (%s, and unbound %s)\n' \
+		"$(median <"$W/pf-bare.busy")" \
 		"$(median <"$W/pf-floor.busy")" "$(median <"$W/pf-floor.own")" \
 		"$(median <"$W/pf-warm.busy")" "$(median <"$W/pf-warm.own")" \
-		"$(median <"$W/pf-cold.busy")" "$(median <"$W/pf-cold.own")"
+		"$(median <"$W/pf-cold.busy")" "$(median <"$W/pf-cold.own")" "$(median <"$W/pf-cold.unbound")"
 	printf '# CPUs busy during the runs: bare %s%%, floor %s%%, warm %s%%, cold %s%%\n' \
 		"$(median <"$W/pf-bare.load")" "$(median <"$W/pf-floor.load")" \
 		"$(median <"$W/pf-warm.load")" "$(median <"$W/pf-cold.load")"

@@ -12,9 +12,9 @@
 # directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2.5 minutes),
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
 # real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 5,
-# Postfix 8),
-# FCR_BENCH_SESSION_S=5, FCR_BENCH_PF_MSGS=1000, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000:
-# the flatness figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
+# Postfix 8), FCR_BENCH_SESSION_S=5, FCR_BENCH_COLD_N=20000, FCR_BENCH_PF_MSGS=1000,
+# FCR_BENCH_PF_SESSIONS=20, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000: the flatness
+# figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -40,7 +40,7 @@ dns_isolate "$HERE/run.sh" "$BIN" ${CORE:+"$CORE"}
 
 if [ "${FCR_BENCH_QUICK:-}" = 1 ]; then
 	: "${FCR_BENCH_CORE_ARGS=-q -r 1}" "${FCR_BENCH_N:=500}" "${FCR_BENCH_PASSES:=1}" "${FCR_BENCH_ROUNDS:=4}"
-	: "${FCR_BENCH_SESSION_S:=2}" "${FCR_BENCH_PF_MSGS:=300}" "${FCR_BENCH_MEM_N:=100000}"
+	: "${FCR_BENCH_SESSION_S:=2}" "${FCR_BENCH_PF_MSGS:=300}" "${FCR_BENCH_MEM_N:=100000}" "${FCR_BENCH_COLD_N:=5000}"
 fi
 PARTS=" ${FCR_BENCH_PARTS:-core dns sessions postfix memory} "
 N=${FCR_BENCH_N:-2000}

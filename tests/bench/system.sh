@@ -13,6 +13,8 @@
 #   load NAME SOCKNAME ARGS...  milterload -j against $W/SOCKNAME.sock into $W/NAME.json; LOAD_OK empty
 #                         when every session ended accepted with three headers, else why not
 #   jnum FILE KEY         a figure of milterload's JSON output
+#   busy_ticks            the machine's CPU time so far; own_ticks PID...: those processes'
+#   per_session_us T0 T1 N  ticks T1 - T0 over N sessions, in microseconds
 #   rss_kb PID            resident size from /proc
 #   stop_all PID...       stops processes started here
 
@@ -35,6 +37,7 @@ median() {
 
 fastdns_up() {
 	"$TOOLS/fastdns" -p "$FASTDNS_PORT" >"$W/fastdns.log" 2>&1 &
+	FASTDNS_PID=$!
 	DNS_PIDS="$DNS_PIDS $!"
 	dns_ready "$FASTDNS_PORT" h-10-0-0-1.fast.bench.example A 10.0.0.1
 }
@@ -113,6 +116,24 @@ load() {
 	fi
 }
 
+# busy_ticks: CPU time the machine has spent so far, all CPUs, in clock ticks (/proc/stat: user,
+# nice, system, irq, softirq, steal; not idle or iowait).
+busy_ticks() {
+	awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# own_ticks PID...: the CPU time of those processes so far (all threads), in clock ticks.
+own_ticks() {
+	for _p in "$@"; do cat "/proc/$_p/stat" 2>/dev/null; done |
+		awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+
+# per_session_us T0 T1 N: clock ticks T1 - T0 over N sessions, in microseconds.
+per_session_us() {
+	awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" \
+		'BEGIN { printf "%.0f\n", (b - a) * 1000000 / hz / (n ? n : 1) }'
+}
+
 rss_kb() {
 	awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"
 }
@@ -121,10 +142,13 @@ rss_kb() {
 
 SB_ROUNDS=${FCR_BENCH_ROUNDS:-5}
 SB_SECONDS=${FCR_BENCH_SESSION_S:-5}
+SB_COLD=${FCR_BENCH_COLD_N:-20000}
 
 # sessions_round ROUND WHO: one timed milterload run against WHO (sess or null), figures appended.
 sessions_round() {
+	_c0=$(own_ticks "$3")
 	load "$2-$1" "$2" -c 64 -d "$SB_SECONDS" -a 10.1.0.1 -A "$SB_ADDRS"
+	per_session_us "$_c0" "$(own_ticks "$3")" "$(jnum "$W/$2-$1.json" sessions)" >>"$W/$2.cpu"
 	if [ -n "$LOAD_OK" ]; then
 		case $2 in
 		sess) bad milter_sessions_per_s "round $1: $LOAD_OK" ;;
@@ -140,15 +164,15 @@ sessions_round() {
 sessions_bench() {
 	echo "# milter sessions: 64 at once over a unix socket, $SB_ROUNDS x $SB_SECONDS s each, in turn ..."
 	milter_up sess || die "fcrdns-milter did not come up (see $W/sess.log)"
-	_pids=$UP_PID
+	_sess=$UP_PID
 	null_up null || die "the null milter did not come up"
-	_pids="$_pids $UP_PID"
+	_null=$UP_PID
 	# every address of the working set once: the cache is warm from here on
 	load sess-warmup sess -c 64 -n "$SB_ADDRS" -a 10.1.0.1 -A "$SB_ADDRS"
 	[ -z "$LOAD_OK" ] || bad milter_sessions_per_s "warm-up: $LOAD_OK"
 	_r=1
 	while [ "$_r" -le "$SB_ROUNDS" ]; do
-		sessions_round "$_r" sess && sessions_round "$_r" null &&
+		sessions_round "$_r" sess "$_sess" && sessions_round "$_r" null "$_null" &&
 			awk -v a="$(tail -n 1 "$W/sess.rates")" -v b="$(tail -n 1 "$W/null.rates")" \
 				'BEGIN { printf "%.3f\n", a / b }' >>"$W/sess.ratios"
 		_r=$((_r + 1))
@@ -158,14 +182,36 @@ sessions_bench() {
 	if [ "$(logged sess 'cached=no')" -ne "$SB_ADDRS" ] || [ "$(logged sess 'result=pass')" -ne "$_total" ]; then
 		bad milter_sessions_per_s "log: $(logged sess 'cached=no') uncached checks (expected $SB_ADDRS), $(logged sess 'result=pass') of $_total passed"
 	fi
-	# shellcheck disable=SC2086 # a list of pids
-	stop_all $_pids
+	sessions_cold "$_sess"
+	stop_all "$_sess" "$_null"
 	[ -s "$W/sess.ratios" ] || return 0
 	key milter_sessions_per_s "$(median <"$W/sess.rates")"
 	key null_milter_sessions_per_s "$(median <"$W/null.rates")"
 	key milter_vs_null_ratio "$(median <"$W/sess.ratios")"
 	key milter_p99_us "$(median <"$W/sess.p99")"
 	key null_milter_p99_us "$(median <"$W/null.p99")"
+	key milter_cpu_us_warm "$(median <"$W/sess.cpu")"
+	key null_milter_cpu_us "$(median <"$W/null.cpu")"
+}
+
+# sessions_cold PID: what an uncached check adds, in CPU time: SB_COLD sessions, each from a new
+# address (10.2.0.1 on) and a cache miss answered by fastdns; the milter's and fastdns's CPU time a
+# session, against the milter's in the warm rounds. Without the contention of a full MTA on the same
+# cores, so the lowest that a cold check costs here.
+sessions_cold() {
+	_miss0=$(logged sess 'cached=no')
+	_c0=$(own_ticks "$1")
+	_f0=$(own_ticks "$FASTDNS_PID")
+	load sess-cold sess -c 64 -n "$SB_COLD" -a 10.2.0.1 -A "$SB_COLD"
+	_c1=$(own_ticks "$1")
+	_f1=$(own_ticks "$FASTDNS_PID")
+	if [ -n "$LOAD_OK" ] || [ "$(($(logged sess 'cached=no') - _miss0))" -ne "$SB_COLD" ]; then
+		bad milter_cpu_us_cold "${LOAD_OK:-$(($(logged sess 'cached=no') - _miss0)) uncached checks, $SB_COLD expected}"
+		return 0
+	fi
+	key milter_cpu_us_cold "$(per_session_us "$_c0" "$_c1" "$SB_COLD")"
+	key fastdns_cpu_us_cold "$(per_session_us "$_f0" "$_f1" "$SB_COLD")"
+	key milter_cold_sessions_per_s "$(jnum "$W/sess-cold.json" sessions_per_s)"
 }
 
 # ---- 3. resident size with a million cached addresses ----
