@@ -272,7 +272,7 @@ $(BUILD)/fastdns: tests/bench/tools/fastdns.c
 -include $(BUILD)/null_milter.d $(BUILD)/bindsrc.d $(BUILD)/fastdns.d
 
 # Everything optimised (the default OPT), then the core, the milter-protocol, Postfix and memory
-# benchmarks (15 minutes on 2 busy cores; FCR_BENCH_QUICK=1: about 2.5). Table on stdout and in
+# benchmarks (11 minutes on 2 idle cores; FCR_BENCH_QUICK=1: about 2). Table on stdout and in
 # $(BUILD)/bench.json (flat JSON, numbers only).
 bench: $(MILTER_BIN) $(BENCH_BIN) $(LOAD_BIN) $(BENCH_TOOLS) $(BUILD)/generic-judge
 	FCR_BENCH_JSON=$(BUILD)/bench.json FCR_BENCH_CORE_JSON=$(BUILD)/bench-core.json FCR_BENCH_TOOLS=$(BUILD) \

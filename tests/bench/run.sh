@@ -9,7 +9,7 @@
 # errors, a crash, a server that does not start), never because something is slow.
 # The tools (milterload, null_milter, fastdns, bindsrc.so) are looked for in FCR_BENCH_TOOLS, else
 # next to fcrdns-milter; bench_core's own JSON goes to FCR_BENCH_CORE_JSON (default: the scratch
-# directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2.5 minutes),
+# directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2 minutes),
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
 # real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 5,
 # Postfix 8), FCR_BENCH_SESSION_S=5, FCR_BENCH_COLD_N=20000, FCR_BENCH_PF_MSGS=1000,
