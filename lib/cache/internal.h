@@ -157,6 +157,8 @@ void reasons_destroy(struct reasons *rs);
 
 /* shard.c: hashing, the table and the LRU list (all under the shard's lock but hashing). */
 uint64_t key_hash(const uint64_t seed[2], const fcr_addr *a);
+/* Same family and the same significant bytes (4 for IPv4, 16 for IPv6). */
+bool key_equal(const fcr_addr *a, const fcr_addr *b);
 struct entry *table_find(struct shard *s, const fcr_addr *a, uint64_t h);
 void table_insert(struct shard *s, struct entry *e, uint64_t h);
 void table_unlink(struct shard *s, struct entry *e);

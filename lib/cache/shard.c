@@ -11,7 +11,7 @@ static size_t key_len(const fcr_addr *a)
 	return a->family == AF_INET ? 4 : 16;
 }
 
-static bool key_equal(const fcr_addr *a, const fcr_addr *b)
+bool key_equal(const fcr_addr *a, const fcr_addr *b)
 {
 	return a->family == b->family && memcmp(a->bytes, b->bytes, key_len(a)) == 0;
 }

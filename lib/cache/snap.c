@@ -53,8 +53,7 @@ static const struct entry *walk(const struct table *t, const fcr_addr *a, uint32
 	const struct entry *e = racy_ptr(&t->slot[lo & t->mask]);
 	for (unsigned i = 0; e && i < WALK_MAX; i++) {
 		racy_words(head, e, sizeof(*head) / sizeof(word));
-		if (head->hash == lo && head->key.family == a->family &&
-		    memcmp(head->key.bytes, a->bytes, sizeof(a->bytes)) == 0)
+		if (head->hash == lo && key_equal(&head->key, a))
 			return e;
 		e = head->hnext;
 	}

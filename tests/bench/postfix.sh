@@ -89,15 +89,12 @@ blast() {
 		-t bench@discard.example "127.0.0.1:$_port" >"$W/smtp-source.out" 2>&1
 	_rc=$?
 	_ms=$(($(now_ms) - _t0))
-	_hz=$(getconf CLK_TCK)
-	B_BUSY=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v n="$PF_MSGS" \
-		'BEGIN { printf "%.2f", (b - a) * 1000 / hz / n }')
-	B_OWN=$(awk -v a="$_o0" -v b="$(own_ticks "$@")" -v hz="$_hz" -v n="$PF_MSGS" \
-		'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')
-	B_UB=$(awk -v a="$_u0" -v b="$(own_ticks "$UNBOUND_PID")" -v hz="$_hz" -v n="$PF_MSGS" \
-		'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }')
-	B_LOAD=$(awk -v a="$_b0" -v b="$(busy_ticks)" -v hz="$_hz" -v ms="$_ms" -v c="$(nproc)" \
-		'BEGIN { printf "%.0f", (b - a) * 100000 / hz / (ms ? ms : 1) / c }')
+	_b1=$(busy_ticks)
+	B_BUSY=$(per_each "$_b0" "$_b1" "$PF_MSGS" 1000 %.2f)
+	B_OWN=$(per_each "$_o0" "$(own_ticks "$@")" "$PF_MSGS" 1000 %.3f)
+	B_UB=$(per_each "$_u0" "$(own_ticks "$UNBOUND_PID")" "$PF_MSGS" 1000 %.3f)
+	# busy seconds over (elapsed seconds x cores), in per cent
+	B_LOAD=$(per_each "$_b0" "$_b1" $((_ms * $(nproc))) 100000 %.0f)
 	_warn=$(tail -n +$((_l0 + 1)) "$W/pf/maillog" | grep -E 'warning:|error:|fatal:|panic:' | head -n 1)
 	if [ "$_rc" -ne 0 ]; then
 		echo "failed: smtp-source exit $_rc: $(head -c 160 "$W/smtp-source.out")"
@@ -108,7 +105,7 @@ blast() {
 	fi
 }
 
-# pf_run ROUND NAME PORT BLOCK [PID...]: one timed run, its rate appended to $W/pf-NAME.rates, its
+# pf_run ROUND NAME PORT BLOCK [PID...]: one timed run, "ROUND rate" appended to $W/pf-NAME.byround, its
 # CPU time a message to $W/pf-NAME.busy, .own and .unbound (blast's B_BUSY, B_OWN, B_UB).
 pf_run() {
 	_round=$1
@@ -119,7 +116,6 @@ pf_run() {
 	case $_res in
 	failed*) bad "postfix_$_name" "round $_round: $_res" ;;
 	*)
-		echo "$_res" >>"$W/pf-$_name.rates"
 		echo "$_round $_res" >>"$W/pf-$_name.byround"
 		echo "$B_BUSY" >>"$W/pf-$_name.busy"
 		echo "$B_OWN" >>"$W/pf-$_name.own"
@@ -178,21 +174,23 @@ pf_ratio() {
 # milter's own, and unbound's for cold. On a machine whose cores are all busy, throughput follows the
 # first: these say where a lower rate comes from.
 pf_cpu() {
+	_cpu=""
+	_busy=""
 	for _v in bare floor warm cold; do
 		[ -s "$W/pf-$_v.busy" ] || return 0
-		key "postfix_cpu_ms_$_v" "$(median <"$W/pf-$_v.busy")"
-		[ "$_v" = bare ] || key "postfix_own_cpu_ms_$_v" "$(median <"$W/pf-$_v.own")"
+		_b=$(median <"$W/pf-$_v.busy")
+		_o=$(median <"$W/pf-$_v.own")
+		_l=$(median <"$W/pf-$_v.load")
+		key "postfix_cpu_ms_$_v" "$_b"
+		[ "$_v" = bare ] || key "postfix_own_cpu_ms_$_v" "$_o"
+		key "postfix_cpu_busy_pct_$_v" "$_l"
+		if [ "$_v" = bare ]; then _cpu="$_cpu, $_v $_b ms"; else _cpu="$_cpu, $_v $_b ($_o)"; fi
+		_busy="$_busy, $_v $_l%"
 	done
-	key postfix_unbound_cpu_ms_cold "$(median <"$W/pf-cold.unbound")"
-	printf '# CPU time a message, whole machine (of it the milter): bare %s ms, floor %s (%s), warm %s (%s), cold %s (%s, and unbound %s)\n' \
-		"$(median <"$W/pf-bare.busy")" \
-		"$(median <"$W/pf-floor.busy")" "$(median <"$W/pf-floor.own")" \
-		"$(median <"$W/pf-warm.busy")" "$(median <"$W/pf-warm.own")" \
-		"$(median <"$W/pf-cold.busy")" "$(median <"$W/pf-cold.own")" "$(median <"$W/pf-cold.unbound")"
-	printf '# CPUs busy during the runs: bare %s%%, floor %s%%, warm %s%%, cold %s%%\n' \
-		"$(median <"$W/pf-bare.load")" "$(median <"$W/pf-floor.load")" \
-		"$(median <"$W/pf-warm.load")" "$(median <"$W/pf-cold.load")"
-	for _v in bare floor warm cold; do key "postfix_cpu_busy_pct_$_v" "$(median <"$W/pf-$_v.load")"; done
+	_ub=$(median <"$W/pf-cold.unbound")
+	key postfix_unbound_cpu_ms_cold "$_ub"
+	echo "# CPU time a message, whole machine (of it the milter):${_cpu#,}; unbound in the cold runs $_ub ms"
+	echo "# CPUs busy during the runs:${_busy#,}"
 }
 
 postfix_bench() {
@@ -218,7 +216,7 @@ postfix_bench() {
 	blast 2604 19 >/dev/null
 	pf_rounds
 	for _v in bare floor warm cold; do
-		[ -s "$W/pf-$_v.rates" ] && key "postfix_$_v" "$(median <"$W/pf-$_v.rates")"
+		[ -s "$W/pf-$_v.byround" ] && key "postfix_$_v" "$(cut -d ' ' -f 2 <"$W/pf-$_v.byround" | median)"
 	done
 	pf_ratio postfix_floor_vs_bare floor bare
 	pf_ratio postfix_warm_vs_floor warm floor

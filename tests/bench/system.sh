@@ -14,7 +14,7 @@
 #                         when every session ended accepted with three headers, else why not
 #   jnum FILE KEY         a figure of milterload's JSON output
 #   busy_ticks            the machine's CPU time so far; own_ticks PID...: those processes'
-#   per_session_us T0 T1 N  ticks T1 - T0 over N sessions, in microseconds
+#   per_each T0 T1 N UNITS FMT  clock ticks T1 - T0 over N, in UNITS a second (1000: ms), as FMT
 #   rss_kb PID            resident size from /proc
 #   stop_all PID...       stops processes started here
 
@@ -128,10 +128,11 @@ own_ticks() {
 		awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
 }
 
-# per_session_us T0 T1 N: clock ticks T1 - T0 over N sessions, in microseconds.
-per_session_us() {
-	awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" \
-		'BEGIN { printf "%.0f\n", (b - a) * 1000000 / hz / (n ? n : 1) }'
+# per_each T0 T1 N UNITS FMT: clock ticks T1 - T0 over N (a session, a message), in UNITS a second
+# (1000: ms, 1000000: µs), printed with FMT.
+per_each() {
+	awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" -v n="$3" -v u="$4" -v f="$5" \
+		'BEGIN { printf f "\n", (b - a) * u / hz / (n ? n : 1) }'
 }
 
 rss_kb() {
@@ -148,7 +149,7 @@ SB_COLD=${FCR_BENCH_COLD_N:-20000}
 sessions_round() {
 	_c0=$(own_ticks "$3")
 	load "$2-$1" "$2" -c 64 -d "$SB_SECONDS" -a 10.1.0.1 -A "$SB_ADDRS"
-	per_session_us "$_c0" "$(own_ticks "$3")" "$(jnum "$W/$2-$1.json" sessions)" >>"$W/$2.cpu"
+	per_each "$_c0" "$(own_ticks "$3")" "$(jnum "$W/$2-$1.json" sessions)" 1000000 %.0f >>"$W/$2.cpu"
 	if [ -n "$LOAD_OK" ]; then
 		case $2 in
 		sess) bad milter_sessions_per_s "round $1: $LOAD_OK" ;;
@@ -209,8 +210,8 @@ sessions_cold() {
 		bad milter_cpu_us_cold "${LOAD_OK:-$(($(logged sess 'cached=no') - _miss0)) uncached checks, $SB_COLD expected}"
 		return 0
 	fi
-	key milter_cpu_us_cold "$(per_session_us "$_c0" "$_c1" "$SB_COLD")"
-	key fastdns_cpu_us_cold "$(per_session_us "$_f0" "$_f1" "$SB_COLD")"
+	key milter_cpu_us_cold "$(per_each "$_c0" "$_c1" "$SB_COLD" 1000000 %.0f)"
+	key fastdns_cpu_us_cold "$(per_each "$_f0" "$_f1" "$SB_COLD" 1000000 %.0f)"
 	key milter_cold_sessions_per_s "$(jnum "$W/sess-cold.json" sessions_per_s)"
 }
 
