@@ -28,8 +28,8 @@ PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
 DATADIR  ?= $(PREFIX)/share/fcrdns-milter
 CFLAGS   += $(CSTD) $(WARN) $(OPT) $(SANFLAGS) -pthread -MMD -MP $(PCRE2_CFLAGS) \
             -DFCR_DATADIR='"$(DATADIR)"'
-LDLIBS_LIB := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns) \
-              $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
+LDNS_LIBS  := $(shell pkg-config --libs ldns 2>/dev/null || echo -lldns)
+LDLIBS_LIB := $(LDNS_LIBS) $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8) -pthread
 MILTER_CFLAGS := $(shell pkg-config --cflags milter 2>/dev/null)
 MILTER_LIBS   := $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 CRIT_CFLAGS   := $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -259,7 +259,7 @@ BENCH_TOOLS := $(BUILD)/null_milter $(BUILD)/bindsrc.so $(BUILD)/fastdns
 
 $(BUILD)/null_milter: tests/bench/tools/null_milter.c milter/threadstack.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Imilter -o $@ $^ $(MILTER_LIBS) -pthread
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Imilter -o $@ $^ $(MILTER_LIBS) $(LDNS_LIBS) -pthread
 
 $(BUILD)/bindsrc.so: tests/bench/tools/bindsrc.c
 	@mkdir -p $(dir $@)

@@ -1,16 +1,18 @@
 # Postfix throughput for tests/bench/run.sh (sourced, POSIX sh, needs system.sh): smtp-source through a
 # private Postfix (tests/postfix/'s instance) to discard(8), one message a connection, each connection
-# from its own loopback address (bindsrc.so). Four smtpd services, measured in turn, each round
-# starting one further on (A B C D, B C D A, ...):
-#   bare  127.0.0.1:2601  no milter
-#   floor 127.0.0.1:2602  the null milter -F (connect + end of message, one header)
-#   warm  127.0.0.1:2603  fcrdns-milter, every client already in its cache (127.20/16)
-#   cold  127.0.0.1:2604  fcrdns-milter, every client new to it (a fresh /16 per round, 127.21/16 on),
-#                         its DNS from unbound, which already holds every answer
+# from its own loopback address (bindsrc.so). Five smtpd services, measured in turn, each round
+# starting one further on (A B C D E, B C D E A, ...):
+#   bare     127.0.0.1:2601  no milter
+#   floor    127.0.0.1:2602  the null milter -F (connect + end of message, one header)
+#   dnsfloor 127.0.0.1:2605  the null milter -F -D: the floor plus the DNS questions of one FCrDNS
+#                            check, asked inline at connect (127.20/16, answers from unbound)
+#   warm     127.0.0.1:2603  fcrdns-milter, every client already in its cache (127.20/16)
+#   cold     127.0.0.1:2604  fcrdns-milter, every client new to it (a fresh /16 per round, 127.21/16
+#                            on), its DNS from unbound, which already holds every answer
 #
 #   pf_zones DIR          before NSD starts: the clients' PTR and A records (all pass), into DIR's
 #                         bench.example.zone and one reverse zone per /16; prints "NAME=FILE" pairs
-#   postfix_bench         the runs; keys postfix_{bare,floor,warm,cold} (msg/s) and the ratios
+#   postfix_bench         the runs; keys postfix_{bare,floor,dnsfloor,warm,cold} (msg/s), the ratios
 
 PF_MSGS=${FCR_BENCH_PF_MSGS:-1000}
 PF_ROUNDS=${FCR_BENCH_ROUNDS:-8}
@@ -35,7 +37,7 @@ pf_zones() {
 	done
 }
 
-# pf_up: the instance in $W/pf with the four services; 0 once they all listen.
+# pf_up: the instance in $W/pf with the five services; 0 once they all listen.
 pf_up() {
 	PF=$W/pf
 	mkdir -p "$PF/etc" "$PF/spool" "$PF/data"
@@ -43,14 +45,15 @@ pf_up() {
 	{
 		grep -v ' inet ' "$ROOT/tests/postfix/master.cf.in"
 		for _s in "2601 -o smtpd_milters=" "2602 -o smtpd_milters=unix:$W/floor.sock" \
-			"2603 -o smtpd_milters=unix:$W/warm.sock" "2604 -o smtpd_milters=unix:$W/cold.sock"; do
+			"2603 -o smtpd_milters=unix:$W/warm.sock" "2604 -o smtpd_milters=unix:$W/cold.sock" \
+			"2605 -o smtpd_milters=unix:$W/dnsfloor.sock"; do
 			echo "127.0.0.1:${_s%% *} inet n - n - - smtpd ${_s#* }"
 		done
 	} >"$PF/etc/master.cf"
 	chown postfix "$PF/data"
 	script -qec "postfix -c $PF/etc start" /dev/null >"$W/postfix-start.out" 2>&1 || return 1
 	PF_STARTED=1
-	for _p in 2601 2602 2603 2604; do
+	for _p in 2601 2602 2603 2604 2605; do
 		_i=0
 		until ss -Hltn "sport = :$_p" | grep -q .; do
 			[ "$_i" -lt 100 ] || return 1
@@ -72,7 +75,8 @@ pf_queued() {
 # blast PORT BLOCK [PID...]: PF_MSGS messages from 127.BLOCK.0.1 on; prints msg/s, or "failed: why"
 # when smtp-source failed or Postfix logged a warning or error meanwhile. Leaves in B_BUSY, B_OWN and
 # B_UB the CPU time a message took, in ms: the whole machine's, the PIDs' (the milter's) and unbound's;
-# in B_LOAD how busy the machine's CPUs were meanwhile, in percent.
+# in B_LOAD how busy the machine's CPUs were meanwhile, in percent; in B_MISS the questions unbound
+# could not answer from its cache meanwhile ("-" when it cannot tell).
 blast() {
 	_i=0
 	while [ "$(pf_queued)" -gt 0 ] && [ "$_i" -lt 200 ]; do sleep 0.1; _i=$((_i + 1)); done
@@ -80,6 +84,7 @@ blast() {
 	_port=$1
 	_block=$2
 	shift 2
+	_m0=$(ub_stat total.num.cachemiss)
 	_b0=$(busy_ticks)
 	_o0=$(own_ticks "$@")
 	_u0=$(own_ticks "$UNBOUND_PID")
@@ -95,6 +100,9 @@ blast() {
 	B_UB=$(per_each "$_u0" "$(own_ticks "$UNBOUND_PID")" "$PF_MSGS" 1000 %.3f)
 	# busy seconds over (elapsed seconds x cores), in per cent
 	B_LOAD=$(per_each "$_b0" "$_b1" $((_ms * $(nproc))) 100000 %.0f)
+	_m1=$(ub_stat total.num.cachemiss)
+	B_MISS=-
+	[ "$_m0" = - ] || [ "$_m1" = - ] || B_MISS=$((_m1 - _m0))
 	_warn=$(tail -n +$((_l0 + 1)) "$W/pf/maillog" | grep -E 'warning:|error:|fatal:|panic:' | head -n 1)
 	if [ "$_rc" -ne 0 ]; then
 		echo "failed: smtp-source exit $_rc: $(head -c 160 "$W/smtp-source.out")"
@@ -106,13 +114,18 @@ blast() {
 }
 
 # pf_run ROUND NAME PORT BLOCK [PID...]: one timed run, "ROUND rate" appended to $W/pf-NAME.byround, its
-# CPU time a message to $W/pf-NAME.busy, .own and .unbound (blast's B_BUSY, B_OWN, B_UB).
+# CPU time a message to $W/pf-NAME.busy, .own and .unbound (blast's B_BUSY, B_OWN, B_UB). The runs that
+# ask DNS must have every answer from unbound's cache: the workload is a warm local resolver, and a
+# question that goes on to NSD costs both servers CPU time the milter would be charged with.
 pf_run() {
 	_round=$1
 	_name=$2
 	shift 2
 	blast "$@" >"$W/blast.out"
 	_res=$(cat "$W/blast.out")
+	case $_name in
+	cold | dnsfloor) [ "$B_MISS" = 0 ] || _res="failed: unbound answered $B_MISS questions without its cache" ;;
+	esac
 	case $_res in
 	failed*) bad "postfix_$_name" "round $_round: $_res" ;;
 	*)
@@ -137,14 +150,15 @@ pf_rounds() {
 		_w0=$(logged warm 'cached=yes')
 		_c0=$(logged cold 'cached=no')
 		printf '#   round %d:' "$_r"
-		# each round starts one service further on (bare floor warm cold, floor warm cold bare, ...),
-		# so that a machine getting slower or faster during a round favours none of them
-		for _k in 0 1 2 3; do
-			case $(((_r - 1 + _k) % 4)) in
+		# each round starts one service further on (bare floor dnsfloor warm cold, floor dnsfloor warm
+		# cold bare, ...), so that a machine getting slower or faster during a round favours none
+		for _k in 0 1 2 3 4; do
+			case $(((_r - 1 + _k) % 5)) in
 			0) pf_run "$_r" bare 2601 20 ;;
 			1) pf_run "$_r" floor 2602 20 "$PF_FLOOR_PID" ;;
-			2) pf_run "$_r" warm 2603 20 "$PF_WARM_PID" ;;
-			3) pf_run "$_r" cold 2604 $((20 + _r)) "$PF_COLD_PID" ;;
+			2) pf_run "$_r" dnsfloor 2605 20 "$PF_DNSFLOOR_PID" ;;
+			3) pf_run "$_r" warm 2603 20 "$PF_WARM_PID" ;;
+			4) pf_run "$_r" cold 2604 $((20 + _r)) "$PF_COLD_PID" ;;
 			esac
 		done
 		echo
@@ -171,12 +185,12 @@ pf_ratio() {
 }
 
 # pf_cpu: what a message cost in CPU time (medians, ms): the whole machine's for each service, the
-# milter's own, and unbound's for cold. On a machine whose cores are all busy, throughput follows the
-# first: these say where a lower rate comes from.
+# milter's own, and unbound's for the two that ask it. On a machine whose cores are all busy, throughput
+# follows the first: these say where a lower rate comes from.
 pf_cpu() {
 	_cpu=""
 	_busy=""
-	for _v in bare floor warm cold; do
+	for _v in bare floor dnsfloor warm cold; do
 		[ -s "$W/pf-$_v.busy" ] || return 0
 		_b=$(median <"$W/pf-$_v.busy")
 		_o=$(median <"$W/pf-$_v.own")
@@ -188,8 +202,10 @@ pf_cpu() {
 		_busy="$_busy, $_v $_l%"
 	done
 	_ub=$(median <"$W/pf-cold.unbound")
+	_ubd=$(median <"$W/pf-dnsfloor.unbound")
 	key postfix_unbound_cpu_ms_cold "$_ub"
-	echo "# CPU time a message, whole machine (of it the milter):${_cpu#,}; unbound in the cold runs $_ub ms"
+	key postfix_unbound_cpu_ms_dnsfloor "$_ubd"
+	echo "# CPU time a message, whole machine (of it the milter):${_cpu#,}; unbound's in the cold runs $_ub ms, in the dnsfloor runs $_ubd ms"
 	echo "# CPUs busy during the runs:${_busy#,}"
 }
 
@@ -198,7 +214,7 @@ postfix_bench() {
 		echo "# Postfix: skipped (needs root, a private network namespace and smtp-source)"
 		return 0
 	fi
-	echo "# Postfix: smtp-source -s $PF_SESSIONS, $PF_MSGS messages a run, $PF_ROUNDS rounds of bare floor warm cold ..."
+	echo "# Postfix: smtp-source -s $PF_SESSIONS, $PF_MSGS messages a run, $PF_ROUNDS rounds of bare floor dnsfloor warm cold ..."
 	chmod 755 "$W"
 	# every client's answers in unbound before anything is timed (fcrdns-milter -t asks for them all)
 	cat "$W"/pf*.addrs | "$BIN" -c "$W/fcrdns-milter.conf" -t - -j >"$W/pf-unbound-warmup.json" 2>&1 ||
@@ -206,22 +222,35 @@ postfix_bench() {
 	# the milters hand their sockets to the user Postfix runs as
 	MILTER_NS=127.0.0.1:$DNS_UNBOUND_PORT
 	{ milter_up warm "UserID postfix" && PF_WARM_PID=$UP_PID && milter_up cold "UserID postfix" &&
-		PF_COLD_PID=$UP_PID && null_up floor -F && PF_FLOOR_PID=$UP_PID; } ||
-		die "a milter for Postfix did not come up (see $W/warm.log, $W/cold.log, $W/floor.log)"
+		PF_COLD_PID=$UP_PID && null_up floor -F && PF_FLOOR_PID=$UP_PID &&
+		null_up dnsfloor -F -D "127.0.0.1:$DNS_UNBOUND_PORT" && PF_DNSFLOOR_PID=$UP_PID; } ||
+		die "a milter for Postfix did not come up (see $W/warm.log, $W/cold.log, $W/floor.log, $W/dnsfloor.log)"
 	# shellcheck disable=SC2034 # read by milter_up (system.sh)
 	MILTER_NS=""
 	pf_up || die "Postfix did not start: $(cat -v "$W/postfix-start.out" | head -n 5)"
 	# not timed: Postfix's processes up on every port, the warm milter's cache filled
-	for _p in 2601 2602 2603; do blast "$_p" 20 >/dev/null; done
+	for _p in 2601 2602 2603 2605; do blast "$_p" 20 >/dev/null; done
 	blast 2604 19 >/dev/null
 	pf_rounds
-	for _v in bare floor warm cold; do
+	for _v in bare floor dnsfloor warm cold; do
 		[ -s "$W/pf-$_v.byround" ] && key "postfix_$_v" "$(cut -d ' ' -f 2 <"$W/pf-$_v.byround" | median)"
 	done
 	pf_ratio postfix_floor_vs_bare floor bare
 	pf_ratio postfix_warm_vs_floor warm floor
 	pf_ratio postfix_cold_vs_floor cold floor
+	pf_ratio postfix_dnsfloor_vs_floor dnsfloor floor
+	pf_ratio postfix_cold_vs_dnsfloor cold dnsfloor
 	pf_cpu
 	pf_down
-	stop_all "$PF_WARM_PID" "$PF_COLD_PID" "$PF_FLOOR_PID"
+	stop_all "$PF_WARM_PID" "$PF_COLD_PID" "$PF_FLOOR_PID" "$PF_DNSFLOOR_PID"
+	pf_dnsfloor_asked
+}
+
+# pf_dnsfloor_asked: the DNS floor did its work: every message it saw (the warm-up's and each round's)
+# had its client confirmed through unbound, none failed.
+pf_dnsfloor_asked() {
+	_want=$((PF_MSGS * (PF_ROUNDS + 1)))
+	_got=$(sed -n 's/^null_milter: DNS floor: \([0-9]*\) confirmed, \([0-9]*\) not$/\1 \2/p' "$W/dnsfloor.log")
+	[ "$_got" = "$_want 0" ] ||
+		bad postfix_dnsfloor "the DNS floor confirmed ${_got:-no count of} (confirmed, not) clients, $_want expected"
 }

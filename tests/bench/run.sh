@@ -11,7 +11,7 @@
 # next to fcrdns-milter; bench_core's own JSON goes to FCR_BENCH_CORE_JSON (default: the scratch
 # directory). Knobs (tests/bench/README.md): FCR_BENCH_QUICK=1 (about 2 minutes),
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
-# real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 5,
+# real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 8,
 # Postfix 8), FCR_BENCH_SESSION_S=5, FCR_BENCH_COLD_N=20000, FCR_BENCH_PF_MSGS=1000,
 # FCR_BENCH_PF_SESSIONS=20, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000: the flatness
 # figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
@@ -159,8 +159,12 @@ server:
     # unbound answers these itself (RFC 6303) unless told not to
     local-zone: "127.in-addr.arpa." nodefault
     local-zone: "8.b.d.0.1.0.0.2.ip6.arpa." nodefault
-    # the warm pass must find everything still cached
+    # the warm pass must find everything still cached: a long enough life, and room for every answer
+    # of every part (the defaults, 4 MB and 4 MB, hold fewer than the Postfix part's 20,000 and
+    # would evict answers before their round)
     cache-min-ttl: 3600
+    msg-cache-size: 64m
+    rrset-cache-size: 128m
     harden-referral-path: no
     qname-minimisation: no
     statistics-cumulative: yes

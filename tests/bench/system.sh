@@ -69,12 +69,15 @@ milter_up() {
 	up_wait "$_n"
 }
 
+# null_up NAME [OPTION...]: the null milter on $W/NAME.sock with those options.
 null_up() {
+	_n=$1
+	shift
 	# the socket must be writable by Postfix's user too
-	(umask 0; exec "$TOOLS/null_milter" -s "unix:$W/$1.sock" ${2:+"$2"}) >"$W/$1.log" 2>&1 &
+	(umask 0; exec "$TOOLS/null_milter" -s "unix:$W/$_n.sock" "$@") >"$W/$_n.log" 2>&1 &
 	UP_PID=$!
 	DNS_PIDS="$DNS_PIDS $UP_PID"
-	up_wait "$1"
+	up_wait "$_n"
 }
 
 # stop_all PID...: SIGTERM to all at once (libmilter takes seconds to stop), then reaps each.
@@ -141,7 +144,7 @@ rss_kb() {
 
 # ---- 1. milter sessions: fcrdns-milter against the null milter ----
 
-SB_ROUNDS=${FCR_BENCH_ROUNDS:-5}
+SB_ROUNDS=${FCR_BENCH_ROUNDS:-8}
 SB_SECONDS=${FCR_BENCH_SESSION_S:-5}
 SB_COLD=${FCR_BENCH_COLD_N:-20000}
 
