@@ -9,7 +9,8 @@
 
 #include <string.h>
 
-static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every connection reads it, a reload writes it: readers must not wait for one another. */
+static pthread_rwlock_t current_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct fcr_snapshot *current;
 
 /* A cache and the snapshots using it. */
@@ -81,20 +82,20 @@ struct fcr_snapshot *fcr_snapshot_new(struct fcr_config *conf, const struct fcr_
 
 void fcr_snapshot_install(struct fcr_snapshot *s)
 {
-	pthread_mutex_lock(&current_lock);
+	pthread_rwlock_wrlock(&current_lock);
 	struct fcr_snapshot *old = current;
 	current = s;
-	pthread_mutex_unlock(&current_lock);
+	pthread_rwlock_unlock(&current_lock);
 	fcr_snapshot_put(old);
 }
 
 struct fcr_snapshot *fcr_snapshot_get(void)
 {
-	pthread_mutex_lock(&current_lock);
+	pthread_rwlock_rdlock(&current_lock);
 	struct fcr_snapshot *s = current;
 	if (s)
 		__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&current_lock);
+	pthread_rwlock_unlock(&current_lock);
 	return s;
 }
 
