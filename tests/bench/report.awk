@@ -7,7 +7,7 @@ function target(k, t) {
 }
 BEGIN {
 	target("cache_bytes_per_entry", "<= 256"); target("rss_mb_1m", "<= 320")
-	target("rss_growth_pct", "< 5")
+	target("rss_growth_pct", "< 5"); target("rss_reload_growth_pct", "< 1")
 	target("cache_hit_ns", "<= 200"); target("cache_hit_ns_2t", "<= 200")
 	target("milter_vs_null_ratio", ">= 0.95")
 	target("postfix_warm_vs_floor", ">= 0.95"); target("postfix_cold_vs_floor", ">= 0.90")

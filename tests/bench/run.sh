@@ -13,8 +13,8 @@
 # FCR_BENCH_PARTS (default "core dns sessions postfix memory"), FCR_BENCH_N=2000 (addresses of the
 # real-DNS passes), FCR_BENCH_CORE_ARGS="-q -r 1", FCR_BENCH_PASSES=3, FCR_BENCH_ROUNDS (sessions 8,
 # Postfix 8), FCR_BENCH_SESSION_S=5, FCR_BENCH_COLD_N=20000, FCR_BENCH_PF_MSGS=1000,
-# FCR_BENCH_PF_SESSIONS=20, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_N2=0 (3000000: the flatness
-# figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
+# FCR_BENCH_PF_SESSIONS=20, FCR_BENCH_MEM_N=1000000, FCR_BENCH_MEM_RELOADS=10,
+# FCR_BENCH_MEM_N2=0 (3000000: the flatness figure), FCR_BENCH_KEEP=1 keeps the scratch directory.
 set -u
 PATH=$PATH:/usr/sbin:/sbin
 

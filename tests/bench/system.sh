@@ -222,6 +222,7 @@ sessions_cold() {
 
 MEM_N=${FCR_BENCH_MEM_N:-1000000}
 MEM_N2=${FCR_BENCH_MEM_N2:-0}
+MEM_RELOADS=${FCR_BENCH_MEM_RELOADS:-10}
 
 # mem_fill NAME FIRST COUNT KEY: COUNT sessions from COUNT new addresses counting up from FIRST; every
 # one a cache miss that passed (the log says so), or KEY is marked failed.
@@ -264,8 +265,45 @@ memory_bench() {
 	key rss_mb_empty "$(awk -v a="$_rss0" 'BEGIN { printf "%.1f", a / 1024 }')"
 	key cache_bytes_per_entry "$(awk -v a="$_rss0" -v b="$_rss1" -v n="$MEM_N" 'BEGIN { printf "%.0f", (b - a) * 1024 / n }')"
 	[ "$MEM_N" -ne 1000000 ] || key rss_mb_1m "$(awk -v a="$_rss1" 'BEGIN { printf "%.1f", a / 1024 }')"
+	mem_reload "$_pid"
 	[ "$MEM_N2" -le $((MEM_N + MEM_N / 4)) ] || mem_flat "$_pid"
 	stop_all "$_pid"
+}
+
+# reloaded_since BYTES: the "configuration reloaded" lines of the mem log after its first BYTES.
+reloaded_since() {
+	tail -c +$(($1 + 1)) "$W/mem.log" | grep -c 'configuration reloaded'
+}
+
+# mem_reload PID: MEM_RELOADS reloads (SIGHUP, each waited for) with the cache full, 1,000 sessions of
+# cached clients after each (connections on the old configuration and the new one); then the first
+# 10,000 addresses must all still be hits (the reload kept the cache), and the RSS may not have grown.
+mem_reload() {
+	_rssr0=$(rss_kb "$1")
+	_miss0=$(logged mem 'cached=no')
+	_i=1
+	while [ "$_i" -le "$MEM_RELOADS" ]; do
+		_off=$(wc -c <"$W/mem.log")
+		kill -HUP "$1"
+		_t=0
+		until [ "$(reloaded_since "$_off")" -ge 1 ]; do
+			[ "$_t" -lt 100 ] || { bad rss_reload_growth_pct "reload $_i: none logged within 10 s"; return 0; }
+			sleep 0.1
+			_t=$((_t + 1))
+		done
+		load mem-hup mem -c 64 -n 1000 -a 10.0.0.1 -A 1000
+		[ -z "$LOAD_OK" ] || { bad rss_reload_growth_pct "after reload $_i: $LOAD_OK"; return 0; }
+		_i=$((_i + 1))
+	done
+	load mem-hup-again mem -c 64 -n 10000 -a 10.0.0.1 -A 10000
+	if [ -n "$LOAD_OK" ] || [ "$(logged mem 'cached=no')" -ne "$_miss0" ]; then
+		bad rss_reload_growth_pct "after $MEM_RELOADS reloads the first 10,000 addresses were not all cached: ${LOAD_OK:-$(($(logged mem 'cached=no') - _miss0)) checks ran again}"
+		return 0
+	fi
+	_rssr1=$(rss_kb "$1")
+	echo "#   $MEM_RELOADS reloads with the cache full: RSS $(awk -v a="$_rssr0" -v b="$_rssr1" 'BEGIN { printf "%.1f -> %.1f MB", a / 1024, b / 1024 }')"
+	key rss_mb_reloaded "$(awk -v a="$_rssr1" 'BEGIN { printf "%.1f", a / 1024 }')"
+	key rss_reload_growth_pct "$(awk -v a="$_rssr0" -v b="$_rssr1" 'BEGIN { printf "%.2f", (b - a) * 100 / a }')"
 }
 
 # mem_flat PID: on to MEM_N2 addresses, all new. A quarter of MEM_N more first (10.64/10 on), which
