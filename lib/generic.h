@@ -90,6 +90,10 @@ void fcr_generic_set_hook(fcr_generic *g, fcr_pattern_limit_fn fn, void *arg);
 /* Matches of the patterns (GenericPatterns and GenericNames) that hit a limit since g was built. */
 uint64_t fcr_generic_limit_hits(const fcr_generic *g);
 
+/* Whether a and b hold the same rules (GenericPatterns and GenericNames, compared by digest), so
+ * that what one decided the other would decide too. Comments and blank lines do not count. */
+bool fcr_generic_same_rules(const fcr_generic *a, const fcr_generic *b);
+
 /* fcr_generic_free(NULL) is a no-op. */
 void fcr_generic_free(fcr_generic *g);
 

@@ -26,6 +26,9 @@ unsigned fcr_generic_names_find(const fcr_generic_names *r, const char *text, si
 void fcr_generic_names_set_hook(fcr_generic_names *r, fcr_pattern_limit_fn fn, void *arg);
 uint64_t fcr_generic_names_limit_hits(const fcr_generic_names *r);
 
+/* A digest of the rules (patterns and kinds, in file order); 0 for NULL or no rule. */
+uint64_t fcr_generic_names_digest(const fcr_generic_names *r);
+
 /* fcr_generic_names_free(NULL) is a no-op. */
 void fcr_generic_names_free(fcr_generic_names *r);
 

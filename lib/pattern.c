@@ -31,7 +31,21 @@ struct fcr_patterns {
 	pcre2_match_context *mc;   /* read-only once built: PCRE2 allows sharing it between threads */
 	fcr_pattern_limit_fn hook;
 	void *hook_arg;
+	uint64_t digest;           /* fcr_patterns_digest */
 };
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/* FNV-1a over the pattern and its terminating NUL, so that "ab" + "c" differs from "a" + "bc". */
+static uint64_t digest_add(uint64_t h, const char *re, size_t len)
+{
+	if (h == 0)
+		h = FNV_OFFSET;
+	for (size_t i = 0; i <= len; i++)
+		h = (h ^ (unsigned char)re[i]) * FNV_PRIME;
+	return h;
+}
 
 fcr_patterns *fcr_patterns_new(bool jit)
 {
@@ -117,6 +131,7 @@ int fcr_patterns_add(fcr_patterns *p, const char *re, const char *file, unsigned
 		p->all_jit = false;
 	p->slot[p->n] = (struct slot){ .code = code, .file = p->slot[p->n].file, .line = line };
 	p->n++;
+	p->digest = digest_add(p->digest, re, len);
 	return 0;
 }
 
@@ -139,6 +154,11 @@ fcr_patterns *fcr_patterns_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return p;
+}
+
+uint64_t fcr_patterns_digest(const fcr_patterns *p)
+{
+	return p ? p->digest : 0;
 }
 
 void fcr_patterns_set_hook(fcr_patterns *p, fcr_pattern_limit_fn fn, void *arg)

@@ -298,6 +298,11 @@ bool fcr_service_share_health(fcr_service *s, const fcr_service *prev)
 	return true;
 }
 
+bool fcr_service_same_rules(const fcr_service *a, const fcr_service *b)
+{
+	return fcr_generic_same_rules(a->generic, b->generic);
+}
+
 void fcr_service_free(fcr_service *s)
 {
 	if (!s)

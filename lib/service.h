@@ -94,6 +94,10 @@ bool fcr_service_resolver_down(const fcr_service *s);
  * may go on being used and freed in any order. */
 bool fcr_service_share_health(fcr_service *s, const fcr_service *prev);
 
+/* Whether a and b judge names by the same generic-name rules (fcr_generic_same_rules): when they do
+ * not, results a cached carry a's judgement and tags, which b would not give. Any thread. */
+bool fcr_service_same_rules(const fcr_service *a, const fcr_service *b);
+
 /* fcr_service_free(NULL) is a no-op. No thread may be using it. */
 void fcr_service_free(fcr_service *s);
 

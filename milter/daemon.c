@@ -314,10 +314,17 @@ static void reload(const struct run *r)
 		return;
 	}
 	warn_fixed(old->conf, s->conf);
+	/* A kept cache holds verdicts of the old generic-name rules: the "generic" flag, the score and
+	 * the rule named in the headers. Checks started from now on use the new rules. */
+	bool stale = s->cache == old->cache && !fcr_service_same_rules(s->svc, old->svc);
 	if (s->cache != old->cache)
 		fcr_log(LOG_INFO, "reload: cache settings changed, starting with an empty cache");
 	fcr_snapshot_put(old);
 	fcr_snapshot_install(s);
+	if (stale) {
+		fcr_cache_flush(fcr_service_cache(s->svc));
+		fcr_log(LOG_INFO, "reload: generic-name rules changed, cache emptied");
+	}
 	fcr_log(LOG_INFO, "configuration reloaded from %s",
 	        s->conf->path ? s->conf->path : "built-in defaults");
 }

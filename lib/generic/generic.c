@@ -283,6 +283,15 @@ uint64_t fcr_generic_limit_hits(const fcr_generic *g)
 	return g ? fcr_patterns_limit_hits(g->patterns) + fcr_generic_names_limit_hits(g->names) : 0;
 }
 
+bool fcr_generic_same_rules(const fcr_generic *a, const fcr_generic *b)
+{
+	if (!a || !b)
+		return a == b;
+	/* "no file" and "a file without a rule" match alike; so do they here */
+	return fcr_patterns_digest(a->patterns) == fcr_patterns_digest(b->patterns) &&
+	       fcr_generic_names_digest(a->names) == fcr_generic_names_digest(b->names);
+}
+
 void fcr_generic_free(fcr_generic *g)
 {
 	if (!g)

@@ -83,6 +83,16 @@ uint64_t fcr_generic_names_limit_hits(const fcr_generic_names *r)
 	return r ? fcr_patterns_limit_hits(r->set) : 0;
 }
 
+uint64_t fcr_generic_names_digest(const fcr_generic_names *r)
+{
+	if (!r)
+		return 0;
+	uint64_t h = fcr_patterns_digest(r->set);
+	for (size_t i = 0; i < r->n; i++)
+		h = (h ^ (r->sender[i] ? 's' : 'g')) * 1099511628211ULL;
+	return h;
+}
+
 void fcr_generic_names_free(fcr_generic_names *r)
 {
 	if (!r)

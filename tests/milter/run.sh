@@ -416,6 +416,28 @@ if ready hup; then
 	sed -n '/configuration reloaded/,$p' "$W/hup.err" | grep 'ip=127\.0\.0\.2 ' | grep -q 'cached=yes' ||
 		_pr="no 'ip=127.0.0.2 ... cached=yes' after the reload: the cache did not survive it"
 	check "[hup] the cache survives a reload" "$_pr"
+	# New GenericPatterns: the cached verdicts carry the old rules' judgement, so the reload empties
+	# the cache and 127.0.0.2 (good.test.example) is checked again, generic now. OnTempError
+	# tempfail makes MAIL wait for the check, so that the log line has its result.
+	printf '%s\n' '^good\.test\.example$' >"$W/hup-generic.pat"
+	{ cat "$W/hup-new.conf"; echo "GenericPatterns $W/hup-generic.pat"; echo "OnTempError tempfail"; } \
+		>"$W/hup-generic.conf"
+	reload_script generic "generic-name rules changed, cache emptied"
+	_pr=""
+	sh "$W/reload-generic.sh" || _pr="no 'generic-name rules changed, cache emptied' in its log"
+	replies hup 127.0.0.2 - "127.0.0.2 after a reload with new GenericPatterns" \
+		"connect c|helo c|mail c|rcpt c"
+	_i=0
+	until sed -n '/cache emptied/,$p' "$W/hup.err" | grep -q 'ip=127\.0\.0\.2 ' || [ "$_i" -ge 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_line=$(sed -n '/cache emptied/,$p' "$W/hup.err" | grep 'ip=127\.0\.0\.2 ' | head -n 1)
+	case $_line in
+	*" generic=yes"*" cached=no"*) ;;
+	*) _pr="${_pr:+$_pr; }after the reload: [${_line:-no line for 127.0.0.2}], wanted generic=yes ... cached=no" ;;
+	esac
+	check "[hup] new generic-name rules empty the cache: 127.0.0.2 checked again, generic now" "$_pr"
 fi
 
 stats_cases

@@ -428,3 +428,50 @@ Test(concurrency, generic_match_shared_matcher)
 	unlink(path);
 	free(path);
 }
+
+/* A generic-name set from rule texts (NULL: no such file); the files are gone afterwards. */
+static fcr_generic *from_texts(const char *patterns, const char *names)
+{
+	char *pp = patterns ? write_file(patterns) : NULL;
+	char *np = names ? write_file(names) : NULL;
+	char err[256] = "";
+	fcr_generic *g = fcr_generic_new(pp, np, err, sizeof(err));
+	cr_assert_not_null(g, "%s", err);
+	if (pp)
+		unlink(pp);
+	if (np)
+		unlink(np);
+	free(pp);
+	free(np);
+	return g;
+}
+
+/* A reload keeps the cache only while the rules that decided its entries stay the same. */
+Test(generic, same_rules_follow_the_rules_not_the_comments)
+{
+	const char *ab = "^a\\.example$\n^b\\.example$\n";
+	fcr_generic *base = from_texts(ab, "generic ^x\\.example$\n");
+	struct { const char *patterns, *names; bool same; const char *what; } cases[] = {
+		{ ab, "generic ^x\\.example$\n", true, "the same files" },
+		{ "# site\n\n  ^a\\.example$  \n^b\\.example$\n", "# names\ngeneric   ^x\\.example$\n", true,
+		  "comments, blank lines and blanks added" },
+		{ "^b\\.example$\n^a\\.example$\n", "generic ^x\\.example$\n", false, "patterns reordered" },
+		{ "^a\\.example$\n", "generic ^x\\.example$\n", false, "a pattern removed" },
+		{ "^a\\.example$\n^b\\.exampl$\n", "generic ^x\\.example$\n", false, "a pattern changed" },
+		{ ab, "sender ^x\\.example$\n", false, "a rule's kind changed" },
+		{ ab, NULL, false, "no GenericNames file" },
+		{ NULL, "generic ^x\\.example$\n", false, "no GenericPatterns file" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fcr_generic *g = from_texts(cases[i].patterns, cases[i].names);
+		cr_expect_eq(fcr_generic_same_rules(base, g), cases[i].same, "%s", cases[i].what);
+		cr_expect_eq(fcr_generic_same_rules(g, base), cases[i].same, "%s (reversed)", cases[i].what);
+		fcr_generic_free(g);
+	}
+	fcr_generic *none = from_texts(NULL, NULL);
+	fcr_generic *empty = from_texts("# nothing yet\n", NULL);
+	cr_expect(fcr_generic_same_rules(none, empty), "no file and a file without a rule match alike");
+	fcr_generic_free(none);
+	fcr_generic_free(empty);
+	fcr_generic_free(base);
+}
