@@ -259,7 +259,7 @@ BENCH_TOOLS := $(BUILD)/null_milter $(BUILD)/bindsrc.so $(BUILD)/fastdns
 
 $(BUILD)/null_milter: tests/bench/tools/null_milter.c milter/threadstack.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Imilter -o $@ $^ $(MILTER_LIBS) $(LDNS_LIBS) -pthread
+	$(CC) $(CFLAGS) $(MILTER_CFLAGS) -Imilter -o $@ $(filter %.c,$^) $(MILTER_LIBS) $(LDNS_LIBS) -pthread
 
 $(BUILD)/bindsrc.so: tests/bench/tools/bindsrc.c
 	@mkdir -p $(dir $@)
