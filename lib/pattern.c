@@ -37,13 +37,13 @@ struct fcr_patterns {
 #define FNV_OFFSET 14695981039346656037ULL
 #define FNV_PRIME 1099511628211ULL
 
-/* FNV-1a over the pattern and its terminating NUL, so that "ab" + "c" differs from "a" + "bc". */
-static uint64_t digest_add(uint64_t h, const char *re, size_t len)
+uint64_t fcr_digest_add(uint64_t h, const void *data, size_t len)
 {
+	const unsigned char *b = data;
 	if (h == 0)
 		h = FNV_OFFSET;
-	for (size_t i = 0; i <= len; i++)
-		h = (h ^ (unsigned char)re[i]) * FNV_PRIME;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * FNV_PRIME;
 	return h;
 }
 
@@ -131,7 +131,8 @@ int fcr_patterns_add(fcr_patterns *p, const char *re, const char *file, unsigned
 		p->all_jit = false;
 	p->slot[p->n] = (struct slot){ .code = code, .file = p->slot[p->n].file, .line = line };
 	p->n++;
-	p->digest = digest_add(p->digest, re, len);
+	/* with its NUL, so that "ab" + "c" differs from "a" + "bc" */
+	p->digest = fcr_digest_add(p->digest, re, len + 1);
 	return 0;
 }
 

@@ -56,6 +56,9 @@ long fcr_patterns_find(const fcr_patterns *p, const char *text, size_t len, bool
 size_t fcr_patterns_count(const fcr_patterns *p);
 uint64_t fcr_patterns_limit_hits(const fcr_patterns *p);
 
+/* FNV-1a, 64 bits: h (0 to start) folded with len bytes of data. */
+uint64_t fcr_digest_add(uint64_t h, const void *data, size_t len);
+
 /* A digest of the patterns' texts in the order added (FNV-1a, 64 bits): two sets with the same
  * digest match alike, so a cache of their verdicts may be kept. 0 for NULL or an empty set. */
 uint64_t fcr_patterns_digest(const fcr_patterns *p);

@@ -89,7 +89,7 @@ uint64_t fcr_generic_names_digest(const fcr_generic_names *r)
 		return 0;
 	uint64_t h = fcr_patterns_digest(r->set);
 	for (size_t i = 0; i < r->n; i++)
-		h = (h ^ (r->sender[i] ? 's' : 'g')) * 1099511628211ULL;
+		h = fcr_digest_add(h, r->sender[i] ? "s" : "g", 1);
 	return h;
 }
 
